@@ -1,0 +1,114 @@
+"""Config keys, defaults and validation. Values are persisted in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from queuectl_core.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One config key: type, default, lower bound and meaning."""
+
+    name: str
+    kind: type
+    default: float | int
+    minimum: float
+    meaning: str
+    exclusive_min: bool = False
+
+
+KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("max_retries", int, 3, 0, "retries after the first run, frozen onto jobs at enqueue"),
+        Key("backoff_base", float, 2, 1, "retry n waits backoff_base ** n seconds"),
+        Key("backoff_max", float, 3600, 0, "cap on one backoff wait, in seconds", True),
+        Key("default_timeout", float, 0, 0, "per-attempt wall-clock limit in seconds (0 = none)"),
+        Key("output_limit", int, 1_048_576, 1024, "bytes kept per stream per attempt (head + tail)"),
+        Key("poll_interval_ms", int, 500, 10, "idle workers re-check the store at least this often"),
+        Key("heartbeat_interval", float, 2, 0, "seconds between worker heartbeats", True),
+        Key("lease_timeout", float, 30, 1, "seconds without heartbeat before a job is recovered"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Resolved config values."""
+
+    max_retries: int = 3
+    backoff_base: float = 2.0
+    backoff_max: float = 3600.0
+    default_timeout: float = 0.0
+    output_limit: int = 1_048_576
+    poll_interval_ms: int = 500
+    heartbeat_interval: float = 2.0
+    lease_timeout: float = 30.0
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, str]) -> Config:
+        """Build from stored strings; unknown or unparsable stored values fall back to defaults."""
+        values: dict[str, Any] = {}
+        for name, text in raw.items():
+            key = KEYS.get(name)
+            if key is None:
+                continue
+            try:
+                values[name] = parse_value(key, text)
+            except InvalidInput:
+                continue
+        return cls(**values)
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after failed attempt number ``attempts``."""
+        try:
+            delay = float(self.backoff_base**attempts)
+        except OverflowError:
+            delay = self.backoff_max
+        return min(delay, self.backoff_max)
+
+
+def normalize_key(name: str) -> Key:
+    """Accept ``max-retries`` and ``max_retries``; reject unknown keys."""
+    key = KEYS.get(name.strip().lower().replace("-", "_"))
+    if key is None:
+        known = ", ".join(k.replace("_", "-") for k in KEYS)
+        raise InvalidInput(f"unknown config key {name!r} (known: {known})")
+    return key
+
+
+def parse_value(key: Key, text: str) -> int | float:
+    """Parse and range-check one value given as text."""
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{key.name} must be a number, got {text!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InvalidInput(f"{key.name} must be a finite number, got {text!r}")
+    if key.kind is int:
+        if not number.is_integer():
+            raise InvalidInput(f"{key.name} must be a whole number, got {text!r}")
+        number = int(number)
+    if number < key.minimum or (key.exclusive_min and number == key.minimum):
+        relation = ">" if key.exclusive_min else ">="
+        raise InvalidInput(f"{key.name} must be {relation} {key.minimum:g}, got {text!r}")
+    return number
+
+
+def check_combination(config: Config) -> None:
+    """Cross-key rules: a lease must outlive several heartbeats, or live jobs get stolen."""
+    if config.lease_timeout < 3 * config.heartbeat_interval:
+        raise InvalidInput(
+            "lease_timeout must be at least 3 x heartbeat_interval "
+            f"({config.lease_timeout:g} < 3 x {config.heartbeat_interval:g})"
+        )
+
+
+def format_value(value: int | float) -> str:
+    """Render without a trailing .0 for whole numbers."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,33 @@
+"""Errors that reach users as one line. Anything else is a bug."""
+
+
+class QueueError(Exception):
+    """Base: a failed operation (exit 1) with a one-line message."""
+
+    exit_code = 1
+
+
+class InvalidInput(QueueError):
+    """Bad user input: malformed JSON, wrong types, bad config values (exit 2)."""
+
+    exit_code = 2
+
+
+class DuplicateJob(QueueError):
+    """A job id that already exists."""
+
+
+class JobNotFound(QueueError):
+    """An unknown job id."""
+
+
+class InvalidState(QueueError):
+    """The job is not in a state that allows the operation."""
+
+
+class StoreUnavailable(QueueError):
+    """The store cannot be opened or reached."""
+
+
+class SchemaTooNew(StoreUnavailable):
+    """The store was written by a newer queuectl."""

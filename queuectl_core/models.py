@@ -1,0 +1,176 @@
+"""Value types shared by the store, the workers, the CLI and the console. No I/O here."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class JobState(enum.StrEnum):
+    """Lifecycle of a job; see DESIGN.md §2."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+
+
+#: States a worker may claim from (``failed`` once its backoff has passed).
+READY_STATES = (JobState.PENDING, JobState.FAILED)
+#: States from which an operator may cancel.
+CANCELLABLE_STATES = (JobState.PENDING, JobState.FAILED, JobState.PROCESSING)
+#: Terminal states that ``purge`` may delete.
+FINISHED_STATES = (JobState.COMPLETED, JobState.DEAD, JobState.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """A validated request to enqueue one job (all defaults already resolved except config ones)."""
+
+    command: str
+    id: str | None = None
+    max_retries: int | None = None
+    priority: int = 0
+    timeout: float | None = None
+    timeout_given: bool = False
+    run_at: float | None = None
+    queue: str = "default"
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One job as stored. Times are epoch seconds (floats)."""
+
+    id: str
+    command: str
+    state: JobState
+    queue: str
+    priority: int
+    attempts: int
+    max_retries: int
+    timeout: float | None
+    run_at: float
+    created_at: float
+    updated_at: float
+    env: dict[str, str]
+    cwd: str | None
+    started_at: float | None = None
+    finished_at: float | None = None
+    exit_code: int | None = None
+    last_error: str | None = None
+    worker_id: str | None = None
+    lease_expires_at: float | None = None
+    #: Attempts ever started, never reset (``attempts`` resets on ``dlq retry``); numbers the
+    #: attempt records and fences results to the run that owns the job.
+    runs: int = 0
+
+    @property
+    def max_attempts(self) -> int:
+        """Total runs allowed: the first one plus the retries."""
+        return 1 + self.max_retries
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One started run of a job (output is fetched separately; it can be large)."""
+
+    job_id: str
+    attempt: int
+    worker_id: str | None
+    started_at: float
+    finished_at: float | None
+    exit_code: int | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Captured, bounded output of one attempt."""
+
+    job_id: str
+    attempt: int
+    stdout: str
+    stderr: str
+    finished: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """A registered worker process."""
+
+    id: str
+    host: str
+    pid: int
+    slots: int
+    queues: tuple[str, ...]
+    started_at: float
+    heartbeat_at: float
+    current_jobs: tuple[str, ...] = ()
+    stop_requested: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt ended with, as the executor reports it."""
+
+    exit_code: int | None
+    error: str | None
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0 and self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """A finished attempt, ready to be recorded (fenced on worker and attempt)."""
+
+    job_id: str
+    worker_id: str
+    attempt: int
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """What a heartbeat learns: jobs this worker no longer owns, and whether to stop."""
+
+    lost_jobs: frozenset[str]
+    stop_requested: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """Aggregates for ``queuectl metrics``."""
+
+    counts: dict[str, int]
+    success_rate: float | None
+    duration_mean: float | None
+    duration_p50: float | None
+    duration_p95: float | None
+    completed_last_minute: int
+    completed_last_hour: int
+    throughput_per_minute: float
+    per_minute_last_hour: list[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "success_rate": self.success_rate,
+            "duration_seconds": {
+                "mean": self.duration_mean,
+                "p50": self.duration_p50,
+                "p95": self.duration_p95,
+            },
+            "completed_last_minute": self.completed_last_minute,
+            "completed_last_hour": self.completed_last_hour,
+            "throughput_per_minute": self.throughput_per_minute,
+            "per_minute_last_hour": self.per_minute_last_hour,
+        }

@@ -1,0 +1,145 @@
+"""The ``Store`` contract every backend satisfies (SQLite, PostgreSQL); one conformance suite checks it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from queuectl_core.config import Config
+from queuectl_core.models import (
+    Attempt,
+    Finish,
+    Heartbeat,
+    Job,
+    JobSpec,
+    JobState,
+    Metrics,
+    Output,
+    WorkerInfo,
+)
+
+#: Called on the event loop when another process signals: "work" (new or due jobs) or "control"
+#: (a stop request or a cancelled job: heartbeat now).
+WakeCallback = Callable[[str], None]
+
+
+class Store(Protocol):
+    """Durable job storage. Every method is one transaction; all times come from the store's clock."""
+
+    url: str
+
+    async def close(self) -> None: ...
+
+    # --- config ---------------------------------------------------------------------------
+    async def get_config(self) -> Config: ...
+    async def set_config(self, key: str, value: str) -> Config:
+        """Validate (type, range, cross-key rules) and persist; returns the new config."""
+        ...
+
+    # --- producers and operators ------------------------------------------------------------
+    async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
+        """All or nothing. Raises DuplicateJob naming the first id that exists."""
+        ...
+
+    async def get_job(self, job_id: str) -> Job | None: ...
+    async def list_jobs(
+        self,
+        *,
+        state: JobState | None = None,
+        queue: str | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[Job]:
+        """Jobs in enqueue order (or newest first); ``search`` matches id or command literally."""
+        ...
+
+    async def count_jobs(
+        self, *, state: JobState | None = None, queue: str | None = None, search: str | None = None
+    ) -> int: ...
+    async def counts(self) -> dict[JobState, int]:
+        """Jobs per state, every state present; cheap at a million jobs."""
+        ...
+
+    async def attempts(self, job_id: str) -> list[Attempt]: ...
+    async def output(self, job_id: str, attempt: int | None = None) -> Output | None:
+        """Output of one attempt (the latest when ``attempt`` is None)."""
+        ...
+
+    async def cancel(self, job_ids: Sequence[str]) -> list[Job]:
+        """Pending/failed/processing -> cancelled; all or nothing (JobNotFound, InvalidState)."""
+        ...
+
+    async def retry(self, job_ids: Sequence[str], *, allow_failed: bool = False) -> list[Job]:
+        """Dead (and, if allowed, failed) -> pending now; dead jobs restart at attempts 0."""
+        ...
+
+    async def retry_all_dead(self) -> int: ...
+    async def purge(self, states: Sequence[JobState], finished_before: float) -> int: ...
+    async def metrics(self) -> Metrics: ...
+    async def change_token(self) -> int:
+        """Changes whenever any process commits; cheap enough to call every second."""
+        ...
+
+    # --- workers ----------------------------------------------------------------------------
+    async def register_worker(self, info: WorkerInfo) -> None: ...
+    async def deregister_worker(self, worker_id: str) -> None: ...
+    async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
+    async def request_stop(self) -> int:
+        """Ask every live worker to stop gracefully; returns how many were asked."""
+        ...
+
+    async def heartbeat(
+        self, worker_id: str, running: Sequence[tuple[str, int]], lease: float
+    ) -> Heartbeat:
+        """Renew the worker and the leases of ``running`` (job id, run number) it still owns."""
+        ...
+
+    async def claim(
+        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> list[Job]:
+        """Atomically take up to ``limit`` due jobs: priority first, then FIFO."""
+        ...
+
+    async def save_output(self, items: Sequence[tuple[str, int, str, str]]) -> None:
+        """Store the current (bounded) output of running attempts: (job id, run, stdout, stderr)."""
+        ...
+
+    async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
+        """Record results; each only if the worker still owns that run (fencing)."""
+        ...
+
+    async def release(self, job_id: str, worker_id: str, run: int) -> bool:
+        """Give a running job back as pending without spending the attempt."""
+        ...
+
+    async def recover(self) -> list[str]:
+        """Jobs whose lease expired become failed/dead ("worker lost"); stale workers are dropped."""
+        ...
+
+    async def next_due(self, queues: Sequence[str] | None) -> float | None: ...
+    async def has_unfinished(self) -> bool:
+        """Anything pending, failed (awaiting retry) or processing."""
+        ...
+
+    async def listen(self, worker_id: str, callback: WakeCallback) -> None: ...
+    async def unlisten(self) -> None: ...
+    def now(self) -> float:
+        """The store's notion of the current time (epoch seconds)."""
+        ...
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+async def open_store(url: str, *, clock: Callable[[], float] | None = None) -> Store:
+    """Open (creating and migrating if needed) the store behind ``url``."""
+    if is_postgres_url(url):
+        from queuectl_core.store.postgres import PostgresStore
+
+        return await PostgresStore.open(url, clock=clock)
+    from queuectl_core.store.sqlite import SqliteStore
+
+    return await SqliteStore.open(url, clock=clock)

@@ -1,0 +1,156 @@
+"""SQL for the SQLite store: versioned migrations and the statements the store runs."""
+
+STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
+
+# Each entry moves the schema from version i to i + 1 (PRAGMA user_version). Never edit a
+# released entry; append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE jobs (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        command TEXT NOT NULL,
+        state TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        runs INTEGER NOT NULL DEFAULT 0,
+        max_retries INTEGER NOT NULL,
+        timeout REAL,
+        run_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        started_at REAL,
+        finished_at REAL,
+        exit_code INTEGER,
+        last_error TEXT,
+        worker_id TEXT,
+        lease_expires_at REAL,
+        env TEXT NOT NULL DEFAULT '{}',
+        cwd TEXT
+    );
+    -- The claim walks this index in claim order and stops at the first due rows.
+    CREATE INDEX jobs_ready ON jobs(priority DESC, seq) WHERE state IN ('pending', 'failed');
+    CREATE INDEX jobs_due ON jobs(run_at) WHERE state IN ('pending', 'failed');
+    CREATE INDEX jobs_lease ON jobs(lease_expires_at) WHERE state = 'processing';
+    CREATE INDEX jobs_state_seq ON jobs(state, seq);
+    CREATE INDEX jobs_state_finished ON jobs(state, finished_at);
+
+    CREATE TABLE attempts (
+        job_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        worker_id TEXT,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        exit_code INTEGER,
+        error TEXT,
+        PRIMARY KEY (job_id, attempt)
+    );
+    CREATE INDEX attempts_finished ON attempts(finished_at);
+    CREATE TABLE outputs (
+        job_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        stdout TEXT NOT NULL DEFAULT '',
+        stderr TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (job_id, attempt)
+    );
+    CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        slots INTEGER NOT NULL,
+        queues TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        heartbeat_at REAL NOT NULL,
+        current_jobs TEXT NOT NULL DEFAULT '[]',
+        stop_requested INTEGER NOT NULL DEFAULT 0
+    );
+
+    -- Counts by state are maintained, so `status` never scans a million rows.
+    CREATE TABLE state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
+    INSERT INTO state_counts VALUES
+        ('pending', 0), ('processing', 0), ('completed', 0),
+        ('failed', 0), ('dead', 0), ('cancelled', 0);
+    CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
+        UPDATE state_counts SET n = n + 1 WHERE state = new.state;
+    END;
+    CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
+        UPDATE state_counts SET n = n - 1 WHERE state = old.state;
+        DELETE FROM attempts WHERE job_id = old.id;
+        DELETE FROM outputs WHERE job_id = old.id;
+    END;
+    CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs
+    WHEN old.state != new.state BEGIN
+        UPDATE state_counts SET n = n - 1 WHERE state = old.state;
+        UPDATE state_counts SET n = n + 1 WHERE state = new.state;
+    END;
+    -- Every claim opens an attempt record in the same statement's transaction.
+    CREATE TRIGGER jobs_attempt_open AFTER UPDATE OF runs ON jobs
+    WHEN new.runs > old.runs BEGIN
+        INSERT OR REPLACE INTO attempts (job_id, attempt, worker_id, started_at)
+        VALUES (new.id, new.runs, new.worker_id, new.started_at);
+    END;
+    """,
+]
+
+JOB_COLUMNS = (
+    "id, command, state, queue, priority, attempts, max_retries, timeout, run_at, created_at,"
+    " updated_at, env, cwd, started_at, finished_at, exit_code, last_error, worker_id,"
+    " lease_expires_at, runs"
+)
+
+INSERT_JOB = """
+INSERT INTO jobs (id, command, state, queue, priority, max_retries, timeout, run_at,
+                  created_at, updated_at, env, cwd)
+VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+CLAIM = f"""
+UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
+    worker_id = :worker, started_at = :now, finished_at = NULL, exit_code = NULL,
+    lease_expires_at = :lease, updated_at = :now
+WHERE seq IN (
+    SELECT seq FROM jobs INDEXED BY jobs_ready
+    WHERE state IN ('pending', 'failed') AND run_at <= :now {{queue_filter}}
+    ORDER BY priority DESC, seq LIMIT :limit
+)
+RETURNING {JOB_COLUMNS}
+"""
+
+FINISH_JOB = """
+UPDATE jobs SET
+    state = CASE WHEN :ok THEN 'completed'
+                 WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
+    run_at = CASE WHEN :ok OR attempts >= 1 + max_retries THEN run_at ELSE :retry_at END,
+    finished_at = :now, updated_at = :now, exit_code = :exit_code, last_error = :error,
+    lease_expires_at = NULL
+WHERE id = :id AND worker_id = :worker AND runs = :run AND state = 'processing'
+"""
+
+FINISH_ATTEMPT = """
+UPDATE attempts SET finished_at = coalesce(finished_at, :now),
+    exit_code = coalesce(exit_code, :exit_code), error = coalesce(error, :error)
+WHERE job_id = :id AND attempt = :run AND worker_id = :worker
+"""
+
+SAVE_OUTPUT = """
+INSERT INTO outputs (job_id, attempt, stdout, stderr) VALUES (?, ?, ?, ?)
+ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
+"""
+
+EXPIRED = """
+SELECT id, runs, attempts, max_retries FROM jobs INDEXED BY jobs_lease
+WHERE state = 'processing' AND lease_expires_at < ?
+"""
+
+RECOVER_JOB = """
+UPDATE jobs SET state = CASE WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
+    run_at = ?, finished_at = ?, updated_at = ?, exit_code = NULL, last_error = ?,
+    lease_expires_at = NULL
+WHERE id = ? AND runs = ? AND state = 'processing'
+"""
+
+CLOSE_ATTEMPT = """
+UPDATE attempts SET finished_at = ?, error = ? WHERE job_id = ? AND attempt = ? AND finished_at IS NULL
+"""

@@ -1,0 +1,187 @@
+"""Parse and validate enqueue input (DESIGN.md §2) into ``JobSpec`` values. Never touches the store."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from queuectl_core.errors import InvalidInput
+from queuectl_core.models import JobSpec
+
+FIELDS = {
+    "command",
+    "id",
+    "max_retries",
+    "priority",
+    "timeout",
+    "timeout_seconds",
+    "run_at",
+    "delay",
+    "queue",
+    "env",
+    "cwd",
+}
+QUEUE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_DURATION_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Postgres BIGINT and SQLite INTEGER are both 64-bit; keep priorities well inside.
+_INT_LIMIT = 2**53
+
+
+def parse_duration(value: object, field: str = "delay") -> float:
+    """Seconds from a number or a string like ``30s``, ``5m``, ``2h``, ``1d``."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field} must be seconds or a duration like '30s', got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _DURATION_RE.fullmatch(value)
+        if not match:
+            raise InvalidInput(f"{field} must be seconds or a duration like '30s', got {value!r}")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    else:
+        raise InvalidInput(f"{field} must be seconds or a duration like '30s', got {value!r}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidInput(f"{field} must be a non-negative duration, got {value!r}")
+    return seconds
+
+
+def parse_time(value: object, field: str = "run_at") -> float:
+    """Epoch seconds from ISO-8601 (naive = local time) or epoch milliseconds."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field} must be an ISO-8601 time or epoch milliseconds")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0 or value > 253402300799000:
+            raise InvalidInput(f"{field} epoch milliseconds out of range: {value!r}")
+        return float(value) / 1000.0
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{10,}", text):
+            return parse_time(int(text), field)
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{field} is not a valid ISO-8601 time: {value!r}") from None
+        return moment.timestamp()
+    raise InvalidInput(f"{field} must be an ISO-8601 time or epoch milliseconds, got {value!r}")
+
+
+def _check_id(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInput("id must be a non-empty string")
+    if len(value) > 200:
+        raise InvalidInput(f"id is longer than 200 characters ({len(value)})")
+    if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+        raise InvalidInput(f"id must not contain whitespace or control characters: {value!r}")
+    return value
+
+
+def _check_int(value: object, field: str, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise InvalidInput(f"{field} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidInput(f"{field} must be >= {minimum}, got {value}")
+    if abs(value) > _INT_LIMIT:
+        raise InvalidInput(f"{field} is out of range: {value}")
+    return value
+
+
+def _check_timeout(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"timeout must be a number of seconds > 0 or null, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInput(f"timeout must be a number of seconds > 0 or null, got {value!r}")
+    return float(value)
+
+
+def _check_env(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise InvalidInput("env must be an object of string to string")
+    for name, text in value.items():
+        if not isinstance(text, str) or not name or "=" in name or "\0" in name + text:
+            raise InvalidInput(f"env entry {name!r} must map a name to a string")
+    return dict(value)
+
+
+def spec_from_object(data: object, now: float | None = None) -> JobSpec:
+    """Validate one decoded JSON value as a job."""
+    if not isinstance(data, dict):
+        raise InvalidInput("a job must be a JSON object")
+    unknown = sorted(set(data) - FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}")
+    command = data.get("command")
+    if not isinstance(command, str) or not command.strip():
+        raise InvalidInput("command must be a non-empty string")
+    if "\0" in command:
+        raise InvalidInput("command must not contain NUL bytes")
+    if "timeout" in data and "timeout_seconds" in data:
+        raise InvalidInput("give either timeout or timeout_seconds, not both")
+    if "run_at" in data and "delay" in data:
+        raise InvalidInput("give either run_at or delay, not both")
+    timeout_given = "timeout" in data or "timeout_seconds" in data
+    timeout = _check_timeout(data.get("timeout", data.get("timeout_seconds")))
+    run_at: float | None = None
+    if data.get("run_at") is not None:
+        run_at = parse_time(data["run_at"])
+    elif data.get("delay") is not None:
+        run_at = (time.time() if now is None else now) + parse_duration(data["delay"])
+    queue = data.get("queue", "default")
+    if not isinstance(queue, str) or not QUEUE_RE.fullmatch(queue):
+        raise InvalidInput(f"queue must match [A-Za-z0-9_.-]{{1,64}}, got {queue!r}")
+    cwd = data.get("cwd")
+    if cwd is not None and (not isinstance(cwd, str) or not cwd or "\0" in cwd):
+        raise InvalidInput("cwd must be a non-empty string")
+    max_retries = data.get("max_retries")
+    return JobSpec(
+        command=command,
+        id=_check_id(data["id"]) if data.get("id") is not None else None,
+        max_retries=None if max_retries is None else _check_int(max_retries, "max_retries", 0),
+        priority=_check_int(data.get("priority", 0), "priority"),
+        timeout=timeout,
+        timeout_given=timeout_given,
+        run_at=run_at,
+        queue=queue,
+        env=_check_env(data.get("env", {})),
+        cwd=cwd,
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidInput(f"invalid JSON number {name}")
+
+
+def decode(text: str) -> object:
+    """Strict JSON: no NaN/Infinity; errors as one line."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidInput("malformed JSON: nested too deeply") from None
+
+
+def parse_job(text: str, now: float | None = None) -> JobSpec:
+    """One JSON object given on the command line."""
+    return spec_from_object(decode(text), now)
+
+
+def parse_lines(lines: Iterable[str], now: float | None = None) -> Iterator[JobSpec]:
+    """JSON Lines; blank lines are skipped; errors name the line number."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield spec_from_object(decode(line), now)
+        except InvalidInput as exc:
+            raise InvalidInput(f"line {number}: {exc}") from None
