@@ -27,8 +27,12 @@ KEYS: dict[str, Key] = {
         Key("backoff_base", float, 2, 1, "retry n waits backoff_base ** n seconds"),
         Key("backoff_max", float, 3600, 0, "cap on one backoff wait, in seconds", True),
         Key("default_timeout", float, 0, 0, "per-attempt wall-clock limit in seconds (0 = none)"),
-        Key("output_limit", int, 1_048_576, 1024, "bytes kept per stream per attempt (head + tail)"),
-        Key("poll_interval_ms", int, 500, 10, "idle workers re-check the store at least this often"),
+        Key(
+            "output_limit", int, 1_048_576, 1024, "bytes kept per stream per attempt (head + tail)"
+        ),
+        Key(
+            "poll_interval_ms", int, 500, 10, "idle workers re-check the store at least this often"
+        ),
         Key("heartbeat_interval", float, 2, 0, "seconds between worker heartbeats", True),
         Key("lease_timeout", float, 30, 1, "seconds without heartbeat before a job is recovered"),
     )

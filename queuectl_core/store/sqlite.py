@@ -170,7 +170,11 @@ class SqliteStore:
     # --- plumbing ---------------------------------------------------------------------------
     async def _run(self, fn: Callable[[Conn], T]) -> T:
         # aiosqlite's own queue: the function runs on the connection's thread, in order.
-        return await self._db._execute(fn, self._db._conn)  # type: ignore[no-any-return]
+        try:
+            return await self._db._execute(fn, self._db._conn)  # type: ignore[no-any-return]
+        except sqlite3.DatabaseError as exc:
+            # Locked past the busy timeout, disk full, corrupt file, read-only file system.
+            raise StoreUnavailable(f"store {self.path}: {exc}") from None
 
     async def _tx(self, fn: Callable[[Conn], T]) -> T:
         """Run ``fn`` in one write transaction (lock taken up front), retrying while busy."""
@@ -181,7 +185,7 @@ class SqliteStore:
                     conn.execute("BEGIN IMMEDIATE")
                     break
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc) or attempt == 4:
+                    if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == 4:
                         raise
                     time.sleep(0.05 * (attempt + 1))
             try:
@@ -192,10 +196,7 @@ class SqliteStore:
                 conn.execute("ROLLBACK")
                 raise
 
-        try:
-            result = await self._run(transaction)
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"store {self.path}: {exc}") from None
+        result = await self._run(transaction)
         self._own_writes += 1
         return result
 
@@ -207,10 +208,7 @@ class SqliteStore:
             finally:
                 conn.execute("COMMIT")
 
-        try:
-            return await self._run(transaction)
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"store {self.path}: {exc}") from None
+        return await self._run(transaction)
 
     def _notify_local(self, conn: Conn, message: bytes) -> None:
         """Wake the idle workers of this store on this host (best effort)."""
@@ -272,7 +270,21 @@ class SqliteStore:
                 raise
             self._notify_local(conn, wake.WORK)
             return [
-                Job(r[0], r[1], JobState.PENDING, r[2], r[3], 0, r[4], r[5], r[6], now, now, s.env, s.cwd)
+                Job(
+                    r[0],
+                    r[1],
+                    JobState.PENDING,
+                    r[2],
+                    r[3],
+                    0,
+                    r[4],
+                    r[5],
+                    r[6],
+                    now,
+                    now,
+                    s.env,
+                    s.cwd,
+                )
                 for r, s in zip(rows, specs, strict=True)
             ]
 
@@ -280,7 +292,9 @@ class SqliteStore:
 
     async def get_job(self, job_id: str) -> Job | None:
         def read(conn: Conn) -> Job | None:
-            row = conn.execute(f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
             return job_from_row(row) if row else None
 
         return await self._read(read)
@@ -372,7 +386,9 @@ class SqliteStore:
             job = job_from_row(row)
             if job.state not in allowed:
                 names = ", ".join(str(s) for s in allowed)
-                raise InvalidState(f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}")
+                raise InvalidState(
+                    f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}"
+                )
             found.append((job, job.runs))
         return found
 
@@ -558,7 +574,7 @@ class SqliteStore:
 
     async def save_output(self, items: Sequence[tuple[str, int, str, str]]) -> None:
         if items:
-            await self._tx(lambda conn: conn.executemany(sql.SAVE_OUTPUT, items))
+            await self._tx(lambda conn: conn.executemany(sql.SAVE_LIVE_OUTPUT, items))
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
         def write(conn: Conn) -> list[bool]:

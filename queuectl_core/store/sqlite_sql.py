@@ -139,6 +139,15 @@ INSERT INTO outputs (job_id, attempt, stdout, stderr) VALUES (?, ?, ?, ?)
 ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
 """
 
+# Live output only lands while the attempt is open, so a late flush never overwrites the
+# final output that ``finish`` wrote.
+SAVE_LIVE_OUTPUT = """
+INSERT INTO outputs (job_id, attempt, stdout, stderr)
+SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (
+    SELECT 1 FROM attempts WHERE job_id = ?1 AND attempt = ?2 AND finished_at IS NULL)
+ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
+"""
+
 EXPIRED = """
 SELECT id, runs, attempts, max_retries FROM jobs INDEXED BY jobs_lease
 WHERE state = 'processing' AND lease_expires_at < ?

@@ -1,0 +1,168 @@
+"""Operator commands: ``dlq``, ``cancel``, ``config``, ``metrics``, ``purge``."""
+
+from __future__ import annotations
+
+import click
+
+from queuectl_core.cli.common import job_dict, print_json, with_store
+from queuectl_core.cli.inspect import JOB_HEADERS, job_rows
+from queuectl_core.config import KEYS, Config, format_value, normalize_key
+from queuectl_core.errors import InvalidInput
+from queuectl_core.models import FINISHED_STATES, JobState
+from queuectl_core.store.base import Store
+from queuectl_core.validation import parse_duration
+
+
+@click.group()
+def dlq() -> None:
+    """The dead letter queue: jobs whose retries ran out."""
+
+
+@dlq.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@click.pass_context
+def dlq_list(ctx: click.Context, as_json: bool) -> None:
+    """Dead jobs, oldest first."""
+    jobs = with_store(ctx, lambda store: store.list_jobs(state=JobState.DEAD))
+    if as_json:
+        print_json([job_dict(j, with_env=False) for j in jobs])
+        return
+    if not jobs:
+        click.echo("the dead letter queue is empty", err=True)
+        return
+    from queuectl_core.cli.tables import table
+
+    rows = [(*r[:-1], j.last_error or "", r[-1]) for r, j in zip(job_rows(jobs), jobs, strict=True)]
+    table([*JOB_HEADERS[:-1], "error", "command"], rows, state_col=1)
+
+
+@dlq.command("retry")
+@click.argument("job_ids", nargs=-1)
+@click.option("--all", "retry_all", is_flag=True, help="Retry every dead job.")
+@click.pass_context
+def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> None:
+    """Make dead jobs pending now, with attempts reset to 0 (all or nothing)."""
+    if bool(job_ids) == retry_all:
+        raise InvalidInput("give job ids or --all")
+    if retry_all:
+        count = with_store(ctx, lambda store: store.retry_all_dead())
+        click.echo(f"retried {count} job(s)", err=True)
+        return
+    jobs = with_store(ctx, lambda store: store.retry(list(job_ids)))
+    for job in jobs:
+        click.echo(job.id)
+
+
+@click.command()
+@click.argument("job_ids", nargs=-1, required=True)
+@click.pass_context
+def cancel(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
+    """Cancel pending, failed or running jobs (a running job's process tree is killed).
+
+    All or nothing: if one id is unknown or finished, nothing is cancelled.
+    """
+    jobs = with_store(ctx, lambda store: store.cancel(list(job_ids)))
+    for job in jobs:
+        click.echo(job.id)
+
+
+@click.group()
+def config() -> None:
+    """Show or change settings stored with the queue (keys take - or _)."""
+
+
+@config.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def config_list(ctx: click.Context, as_json: bool) -> None:
+    """Every key with its value, default and meaning."""
+    current = with_store(ctx, lambda store: store.get_config())
+    if as_json:
+        print_json({name: getattr(current, name) for name in KEYS})
+        return
+    from queuectl_core.cli.tables import table
+
+    table(
+        ["key", "value", "default", "meaning"],
+        [
+            (k.name, format_value(getattr(current, k.name)), format_value(k.default), k.meaning)
+            for k in KEYS.values()
+        ],
+    )
+
+
+@config.command("get")
+@click.argument("key")
+@click.pass_context
+def config_get(ctx: click.Context, key: str) -> None:
+    """Print one value."""
+    spec = normalize_key(key)
+    current = with_store(ctx, lambda store: store.get_config())
+    click.echo(format_value(getattr(current, spec.name)))
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+def config_set(ctx: click.Context, key: str, value: str) -> None:
+    """Validate and store a value. max_retries applies to jobs enqueued afterwards."""
+    spec = normalize_key(key)
+    updated: Config = with_store(ctx, lambda store: store.set_config(key, value))
+    click.echo(f"{spec.name} = {format_value(getattr(updated, spec.name))}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def metrics(ctx: click.Context, as_json: bool) -> None:
+    """Success rate, durations and throughput."""
+    result = with_store(ctx, lambda store: store.metrics())
+    if as_json:
+        print_json(result.to_dict())
+        return
+    from queuectl_core.cli.tables import pairs
+
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}s"
+
+    rate = "-" if result.success_rate is None else f"{result.success_rate:.1%}"
+    pairs(
+        [
+            *[(state, n) for state, n in result.counts.items()],
+            ("success rate", rate),
+            ("duration mean", seconds(result.duration_mean)),
+            ("duration p50", seconds(result.duration_p50)),
+            ("duration p95", seconds(result.duration_p95)),
+            ("done last minute", result.completed_last_minute),
+            ("done last hour", result.completed_last_hour),
+            ("per minute (1h)", f"{result.throughput_per_minute:.1f}"),
+        ]
+    )
+
+
+PURGEABLE = [str(s) for s in FINISHED_STATES]
+
+
+@click.command()
+@click.option(
+    "--state",
+    "-s",
+    "states",
+    multiple=True,
+    type=click.Choice(PURGEABLE),
+    default=["completed"],
+    show_default=True,
+    help="Finished state to purge (repeatable).",
+)
+@click.option("--older-than", required=True, help="Finished longer ago than this: 7d, 12h, 0s.")
+@click.pass_context
+def purge(ctx: click.Context, states: tuple[str, ...], older_than: str) -> None:
+    """Delete finished jobs (and their history and output) older than a cut-off."""
+    age = parse_duration(older_than, "--older-than")
+
+    async def run(store: Store) -> int:
+        return await store.purge([JobState(s) for s in states], store.now() - age)
+
+    count = with_store(ctx, run)
+    click.echo(f"purged {count} job(s)", err=True)

@@ -1,0 +1,124 @@
+"""Shared CLI plumbing: open the store, run a coroutine, format times and job dicts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+
+from queuectl_core.models import Attempt, Job, WorkerInfo
+from queuectl_core.paths import resolve_db
+from queuectl_core.store.base import Store, open_store
+
+T = TypeVar("T")
+# C0 controls except tab and newline, DEL, and C1 controls: anything a terminal may act on.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def store_url(ctx: click.Context) -> str:
+    return resolve_db(ctx.find_root().params.get("db"))
+
+
+def with_store(ctx: click.Context, action: Callable[[Store], Awaitable[T]]) -> T:
+    """Open the store, run ``action`` on it, close it."""
+
+    async def go() -> T:
+        store = await open_store(store_url(ctx))
+        try:
+            return await action(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(go())
+
+
+def iso(moment: float | None) -> str | None:
+    """ISO-8601 UTC with a Z, millisecond precision."""
+    if moment is None:
+        return None
+    stamp = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
+
+
+def job_dict(job: Job, *, with_env: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": job.id,
+        "command": job.command,
+        "state": str(job.state),
+        "queue": job.queue,
+        "priority": job.priority,
+        "attempts": job.attempts,
+        "max_retries": job.max_retries,
+        "timeout": job.timeout,
+        "run_at": iso(job.run_at),
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "exit_code": job.exit_code,
+        "last_error": job.last_error,
+        "worker_id": job.worker_id,
+        "cwd": job.cwd,
+    }
+    if with_env:
+        data["env"] = job.env
+    return data
+
+
+def attempt_dict(attempt: Attempt) -> dict[str, Any]:
+    duration = None
+    if attempt.finished_at is not None:
+        duration = round(attempt.finished_at - attempt.started_at, 6)
+    return {
+        "attempt": attempt.attempt,
+        "worker": attempt.worker_id,
+        "started_at": iso(attempt.started_at),
+        "finished_at": iso(attempt.finished_at),
+        "duration_seconds": duration,
+        "exit_code": attempt.exit_code,
+        "error": attempt.error,
+    }
+
+
+def worker_dict(worker: WorkerInfo) -> dict[str, Any]:
+    return {
+        "id": worker.id,
+        "host": worker.host,
+        "pid": worker.pid,
+        "slots": worker.slots,
+        "queues": list(worker.queues) or None,
+        "current_jobs": list(worker.current_jobs),
+        "started_at": iso(worker.started_at),
+        "last_heartbeat": iso(worker.heartbeat_at),
+    }
+
+
+def print_json(document: object) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def safe(text: str) -> str:
+    """Neutralise terminal control sequences: ESC and friends become visible ``\\x1b``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def ago(moment: float | None, now: float) -> str:
+    """``5s ago`` / ``in 4s`` / ``-``."""
+    if moment is None:
+        return "-"
+    delta = now - moment
+    word = "ago" if delta >= 0 else "in"
+    seconds = abs(delta)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            amount = f"{int(seconds // size)}{unit}"
+            break
+    else:
+        amount = f"{int(seconds)}s"
+    return f"{amount} ago" if word == "ago" else f"in {amount}"

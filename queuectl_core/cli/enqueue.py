@@ -1,0 +1,102 @@
+"""``queuectl enqueue``: one JSON object, JSON Lines from a file or stdin, or flags."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from queuectl_core.cli.common import with_store
+from queuectl_core.errors import InvalidInput
+from queuectl_core.models import JobSpec
+from queuectl_core.validation import decode, parse_lines, spec_from_object
+
+EXAMPLES = """
+\b
+Examples:
+  queuectl enqueue '{"id": "job1", "command": "sleep 2"}'
+  queuectl enqueue '{"command": "./backup.sh", "priority": 10, "max_retries": 5}'
+  queuectl enqueue --command 'make report' --delay 5m --queue reports
+  queuectl enqueue --file jobs.jsonl          # one JSON object per line, all or nothing
+  generate-jobs | queuectl enqueue -          # JSON Lines on stdin
+"""
+
+
+def _read_file(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().splitlines()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not UTF-8 text") from None
+
+
+def _from_flags(flags: dict[str, Any]) -> JobSpec:
+    data: dict[str, Any] = {"command": flags["command"]}
+    for name in ("id", "priority", "max_retries", "queue", "cwd"):
+        if flags[name] is not None:
+            data[name] = flags[name]
+    if flags["timeout"] is not None:
+        data["timeout"] = flags["timeout"]
+    if flags["delay"] is not None:
+        data["delay"] = flags["delay"]
+    if flags["run_at"] is not None:
+        data["run_at"] = flags["run_at"]
+    if flags["env"]:
+        env = {}
+        for item in flags["env"]:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise InvalidInput(f"--env takes NAME=VALUE, got {item!r}")
+            env[name] = value
+        data["env"] = env
+    return spec_from_object(data)
+
+
+def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> list[JobSpec]:
+    """Turn whichever input form was used into validated specs (nothing touches the store)."""
+    forms = sum(x is not None for x in (job, file, flags["command"]))
+    if forms != 1:
+        raise InvalidInput("give exactly one of: a JSON job, --file FILE, '-' (stdin), --command")
+    if flags["command"] is None and any(
+        flags[k] for k in ("id", "priority", "max_retries", "timeout", "delay", "run_at", "env")
+    ):
+        raise InvalidInput("--id, --priority, ... go with --command; put them in the JSON instead")
+    if file is not None:
+        lines = sys.stdin.read().splitlines() if file == "-" else _read_file(file)
+        specs = list(parse_lines(lines))
+    elif job == "-":
+        specs = list(parse_lines(sys.stdin.read().splitlines()))
+    elif job is not None:
+        data = decode(job)
+        items = data if isinstance(data, list) else [data]
+        specs = [spec_from_object(item) for item in items]
+    else:
+        return [_from_flags(flags)]
+    if not specs:
+        raise InvalidInput("no jobs given")
+    return specs
+
+
+@click.command(epilog=EXAMPLES)
+@click.argument("job", required=False)
+@click.option("--file", "-f", "file", metavar="FILE", help="JSON Lines file ('-' for stdin).")
+@click.option("--command", "-c", help="The shell command (flags form).")
+@click.option("--id", "id_", help="Job id (default: generated, time-ordered).")
+@click.option("--priority", "-p", type=int, help="Higher runs first (default 0).")
+@click.option("--max-retries", type=int, help="Retries after the first run.")
+@click.option("--timeout", type=float, help="Seconds per attempt.")
+@click.option("--delay", help="Run after this long: 30s, 5m, 2h, 1d.")
+@click.option("--run-at", help="Run at: ISO-8601 time or epoch milliseconds.")
+@click.option("--queue", "-q", help="Queue name (default 'default').")
+@click.option("--env", "-e", multiple=True, metavar="NAME=VALUE", help="Environment (repeatable).")
+@click.option("--cwd", help="Working directory for the command.")
+@click.pass_context
+def enqueue(ctx: click.Context, job: str | None, file: str | None, **flags: Any) -> None:
+    """Add jobs to the queue; prints the id of each new job."""
+    flags["id"] = flags.pop("id_")
+    specs = collect_specs(job, file, flags)
+    jobs = with_store(ctx, lambda store: store.enqueue(specs))
+    sys.stdout.write("".join(f"{j.id}\n" for j in jobs))

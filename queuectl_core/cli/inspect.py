@@ -1,0 +1,245 @@
+"""Read commands: ``status``, ``list``, ``show``, ``logs``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import click
+
+from queuectl_core.cli.common import (
+    ago,
+    attempt_dict,
+    job_dict,
+    print_json,
+    safe,
+    with_store,
+    worker_dict,
+)
+from queuectl_core.errors import JobNotFound
+from queuectl_core.models import Job, JobState, Output
+from queuectl_core.store.base import Store
+
+STATES = [str(s) for s in JobState]
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and workers.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Counts of jobs by state and the live workers."""
+
+    async def read(store: Store) -> tuple[dict[JobState, int], list]:  # type: ignore[type-arg]
+        return await store.counts(), await store.list_workers()
+
+    counts, workers = with_store(ctx, read)
+    if as_json:
+        print_json(
+            {
+                "counts": {str(s): n for s, n in counts.items()},
+                "workers": [worker_dict(w) for w in workers],
+            }
+        )
+        return
+    from queuectl_core.cli.tables import table
+
+    table(["state", "jobs"], [(str(s), counts[s]) for s in JobState], state_col=0)
+    now = time.time()
+    if not workers:
+        click.echo("\nno workers running")
+        return
+    click.echo("")
+    table(
+        ["worker", "host", "pid", "slots", "running", "heartbeat"],
+        [
+            (
+                w.id,
+                w.host,
+                w.pid,
+                w.slots,
+                ",".join(w.current_jobs) or "-",
+                ago(w.heartbeat_at, now),
+            )
+            for w in workers
+        ],
+    )
+
+
+def job_rows(jobs: list[Job]) -> list[tuple[object, ...]]:
+    now = time.time()
+    rows = []
+    for job in jobs:
+        command = job.command if len(job.command) <= 50 else job.command[:49] + "…"
+        when = job.finished_at or job.started_at or job.created_at
+        if job.state in (JobState.PENDING, JobState.FAILED) and job.run_at > now:
+            when = job.run_at
+        rows.append(
+            (
+                job.id,
+                str(job.state),
+                f"{job.attempts}/{job.max_attempts}",
+                job.priority,
+                job.queue,
+                ago(when, now),
+                job.exit_code if job.exit_code is not None else "-",
+                command,
+            )
+        )
+    return rows
+
+
+JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command"]
+
+
+@click.command("list")
+@click.option("--state", "-s", type=click.Choice(STATES), help="Only jobs in this state.")
+@click.option("--queue", "-q", help="Only jobs in this queue.")
+@click.option("--search", help="Only jobs whose id or command contains this text.")
+@click.option("--limit", "-n", type=click.IntRange(min=0), help="At most this many (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@click.pass_context
+def list_jobs(
+    ctx: click.Context,
+    state: str | None,
+    queue: str | None,
+    search: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List jobs in the order they were enqueued (env values are never shown)."""
+    jobs = with_store(
+        ctx,
+        lambda store: store.list_jobs(
+            state=JobState(state) if state else None, queue=queue, search=search, limit=limit
+        ),
+    )
+    if as_json:
+        print_json([job_dict(j, with_env=False) for j in jobs])
+        return
+    if not jobs:
+        click.echo("no jobs", err=True)
+        return
+    from queuectl_core.cli.tables import table
+
+    table(JOB_HEADERS, job_rows(jobs), state_col=1)
+
+
+async def _load(store: Store, job_id: str) -> tuple[Job, list]:  # type: ignore[type-arg]
+    job = await store.get_job(job_id)
+    if job is None:
+        raise JobNotFound(f"no job with id {job_id!r}")
+    return job, await store.attempts(job_id)
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="The job object with its 'history'.")
+@click.pass_context
+def show(ctx: click.Context, job_id: str, as_json: bool) -> None:
+    """A job's fields and attempt history."""
+    job, history = with_store(ctx, lambda store: _load(store, job_id))
+    if as_json:
+        print_json({**job_dict(job), "history": [attempt_dict(a) for a in history]})
+        return
+    from queuectl_core.cli.tables import pairs, table
+
+    data = job_dict(job)
+    data["attempts"] = f"{job.attempts} of {job.max_attempts}"
+    data["env"] = " ".join(f"{k}={v}" for k, v in job.env.items())
+    pairs([(k, v) for k, v in data.items()])
+    if history:
+        click.echo("")
+        table(
+            ["attempt", "worker", "started", "duration", "exit", "error"],
+            [
+                (
+                    a["attempt"],
+                    a["worker"],
+                    a["started_at"],
+                    "-" if a["duration_seconds"] is None else f"{a['duration_seconds']:.3f}s",
+                    "-" if a["exit_code"] is None else a["exit_code"],
+                    a["error"] or "",
+                )
+                for a in (attempt_dict(x) for x in history)
+            ],
+        )
+
+
+def _emit(text: str, raw: bool) -> None:
+    sys.stdout.write(text if raw else safe(text))
+    sys.stdout.flush()
+
+
+def _print_output(output: Output, raw: bool) -> None:
+    _emit(output.stdout, raw)
+    if output.stderr:
+        if output.stdout and not output.stdout.endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.write("--- stderr ---\n")
+        _emit(output.stderr, raw)
+
+
+def _new_part(shown: str, current: str) -> str:
+    """What ``current`` adds to ``shown``; after truncation kicks in, find the overlap."""
+    if current.startswith(shown):
+        return current[len(shown) :]
+    anchor = shown[-256:]
+    at = current.rfind(anchor) if anchor else -1
+    if at >= 0:
+        return current[at + len(anchor) :]
+    return "\n[... output truncated ...]\n" + current[-4096:]
+
+
+async def _follow(store: Store, job_id: str, attempt: int | None, raw: bool) -> None:
+    shown_out = shown_err = ""
+    while True:
+        job = await store.get_job(job_id)
+        if job is None:
+            raise JobNotFound(f"no job with id {job_id!r}")
+        output = await store.output(job_id, attempt)
+        if output is not None:
+            _emit(_new_part(shown_out, output.stdout), raw)
+            err = _new_part(shown_err, output.stderr)
+            if err:
+                sys.stderr.write(err if raw else safe(err))
+                sys.stderr.flush()
+            shown_out, shown_err = output.stdout, output.stderr
+            if output.finished:
+                return
+        elif job.state not in (JobState.PENDING, JobState.FAILED, JobState.PROCESSING):
+            return
+        await asyncio.sleep(0.25)
+
+
+@click.command()
+@click.argument("job_id")
+@click.option(
+    "--attempt", "-a", type=click.IntRange(min=1), help="Attempt number (default: latest)."
+)
+@click.option("--follow", "-f", is_flag=True, help="Keep printing until the attempt ends.")
+@click.option("--raw", is_flag=True, help="Print control characters as they are.")
+@click.pass_context
+def logs(ctx: click.Context, job_id: str, attempt: int | None, follow: bool, raw: bool) -> None:
+    """A job's captured output: stdout, then '--- stderr ---' and stderr if any.
+
+    Control characters are shown escaped (\\x1b...) unless --raw. With --follow,
+    stdout and stderr stream to your stdout and stderr while the job runs.
+    """
+
+    async def read(store: Store) -> None:
+        if follow:
+            await _follow(store, job_id, attempt, raw)
+            return
+        job = await store.get_job(job_id)
+        if job is None:
+            raise JobNotFound(f"no job with id {job_id!r}")
+        output = await store.output(job_id, attempt)
+        if output is None:
+            if attempt is not None:
+                raise JobNotFound(f"job {job_id!r} has no attempt {attempt}")
+            click.echo(f"job {job_id} has not run yet", err=True)
+            return
+        _print_output(output, raw)
+
+    with_store(ctx, read)

@@ -1,0 +1,143 @@
+"""``queuectl worker start|stop`` and the ``run-workers`` alias."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+
+import click
+
+from queuectl_core.cli.common import store_url, with_store
+from queuectl_core.store.base import Store, open_store
+from queuectl_core.worker import WorkerPool, dedupe_queues
+
+START_EXAMPLES = """
+\b
+Examples:
+  queuectl worker start --count 4
+  queuectl worker start --count 2 --queue reports,emails
+  queuectl worker start --count 4 --drain     # exit once nothing is left to run
+\b
+Ctrl+C (or SIGTERM) stops claiming and lets running jobs finish; a second one
+kills them and returns their jobs to pending without spending an attempt.
+"""
+
+
+async def _serve(url: str, count: int, queues: list[str] | None, drain: bool) -> None:
+    store = await open_store(url)
+    pool = WorkerPool(store, slots=count, queues=queues, drain=drain)
+    loop = asyncio.get_running_loop()
+    signals = 0
+
+    def on_signal(signum: int) -> None:
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            logging.getLogger("queuectl.worker").warning(
+                "%s: finishing %d running jobs (again to interrupt them)",
+                signal.Signals(signum).name,
+                len(pool.running),
+            )
+            pool.stop()
+        else:
+            pool.stop(interrupt=True)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await pool.run()
+    finally:
+        await store.close()
+
+
+def start_workers(
+    ctx: click.Context, count: int, queue: str | None, drain: bool, verbose: int
+) -> None:
+    if count < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--count")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    asyncio.run(_serve(store_url(ctx), count, dedupe_queues(queue), drain))
+
+
+_start_options = [
+    click.option("--count", "-n", default=1, show_default=True, help="Concurrent job slots."),
+    click.option("--queue", "-q", help="Comma-separated queues to serve (default: all)."),
+    click.option("--drain", is_flag=True, help="Exit once nothing is pending, failed or running."),
+    click.option("--verbose", "-v", count=True, help="Log every job start and finish."),
+]
+
+
+def _with_start_options(fn):  # type: ignore[no-untyped-def]
+    for option in reversed(_start_options):
+        fn = option(fn)
+    return fn
+
+
+@click.group()
+def worker() -> None:
+    """Run or stop worker processes."""
+
+
+@worker.command("start", epilog=START_EXAMPLES)
+@_with_start_options
+@click.pass_context
+def worker_start(
+    ctx: click.Context, count: int, queue: str | None, drain: bool, verbose: int
+) -> None:
+    """Run COUNT worker slots in the foreground until stopped."""
+    start_workers(ctx, count, queue, drain, verbose)
+
+
+@click.command("run-workers", epilog=START_EXAMPLES)
+@_with_start_options
+@click.pass_context
+def run_workers(
+    ctx: click.Context, count: int, queue: str | None, drain: bool, verbose: int
+) -> None:
+    """Alias of 'worker start'."""
+    start_workers(ctx, count, queue, drain, verbose)
+
+
+async def _stop(store: Store, timeout: float | None) -> int:
+    asked = await store.request_stop()
+    if not asked:
+        click.echo("no workers running", err=True)
+        return 0
+    ids = {w.id for w in await store.list_workers()}
+    click.echo(f"asked {asked} worker(s) to stop; waiting for running jobs to finish", err=True)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        alive = [w for w in await store.list_workers() if w.id in ids]
+        if not alive:
+            click.echo("all workers stopped", err=True)
+            return 0
+        if deadline is not None and time.monotonic() > deadline:
+            running = sum(len(w.current_jobs) for w in alive)
+            click.echo(
+                f"queuectl: error: {len(alive)} worker(s) still finishing {running} job(s) "
+                f"after {timeout:g}s; they will stop when done",
+                err=True,
+            )
+            return 1
+        await asyncio.sleep(0.1)
+
+
+@worker.command("stop")
+@click.option("--timeout", type=float, help="Give up waiting after this many seconds (exit 1).")
+@click.pass_context
+def worker_stop(ctx: click.Context, timeout: float | None) -> None:
+    """Ask every worker of this store to stop gracefully and wait for them to exit.
+
+    Running jobs finish first; nothing is killed. Works from any terminal (any host
+    on PostgreSQL). Exits 0 at once when no worker is running.
+    """
+    code = with_store(ctx, lambda store: _stop(store, timeout))
+    ctx.exit(code)

@@ -1,0 +1,288 @@
+"""The worker pool: claim -> execute -> record, with heartbeats, recovery and graceful stop.
+
+One process runs one pool with N slots. Its tasks are independent so none starves another:
+the dispatcher claims for all idle slots at once; each job runs in its own task; the recorder
+writes finished attempts in batches; the heartbeat renews leases and learns of cancels and stop
+requests; the flusher saves live output every half second; the recovery task returns jobs of
+dead workers, even while every slot is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+
+from queuectl_core.config import Config
+from queuectl_core.errors import StoreUnavailable
+from queuectl_core.executor import Execution, Reaper, execute, install_child_watcher
+from queuectl_core.ids import new_worker_id
+from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
+from queuectl_core.output import BoundedOutput
+from queuectl_core.store.base import Store
+
+log = logging.getLogger("queuectl.worker")
+FLUSH_INTERVAL = 0.5
+RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+
+
+class WorkerPool:
+    """N concurrent slots in this process, serving ``queues`` (all when None)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        slots: int = 1,
+        queues: Sequence[str] | None = None,
+        drain: bool = False,
+        worker_id: str | None = None,
+        reap: bool = True,
+    ) -> None:
+        self.store = store
+        self.slots = slots
+        self.queues = tuple(queues) if queues else None
+        self.drain = drain
+        self.worker_id = worker_id or new_worker_id()
+        self.config = Config()
+        self._executions: dict[str, Execution] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._finished: asyncio.Queue[tuple[Finish, bool]] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._beat_now = asyncio.Event()
+        self._stopping = False
+        self._interrupt = False
+        self._reap = reap
+        self._reaper: Reaper | None = None
+        self.jobs_done = 0
+
+    @property
+    def running(self) -> list[str]:
+        """Ids of the jobs running in this pool now."""
+        return list(self._executions)
+
+    def stop(self, *, interrupt: bool = False) -> None:
+        """Stop claiming; let running jobs finish, or with ``interrupt`` kill and release them."""
+        self._stopping = True
+        if interrupt and not self._interrupt:
+            self._interrupt = True
+            for execution in self._executions.values():
+                execution.kill("interrupted")
+        self._wake.set()
+
+    def resize(self, slots: int) -> None:
+        """Change the number of slots; extra running jobs finish before the pool shrinks."""
+        self.slots = max(0, slots)
+        self._wake.set()
+
+    def _on_wake(self, kind: str) -> None:
+        if kind == "control":
+            self._beat_now.set()
+        else:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Serve until stopped (or, with ``drain``, until nothing is left to do)."""
+        install_child_watcher()
+        self.config = await self.store.get_config()
+        self._reaper = Reaper() if self._reap else None
+        info = WorkerInfo(
+            self.worker_id, socket.gethostname(), os.getpid(), self.slots, self.queues or (), 0, 0
+        )
+        await self.store.register_worker(info)
+        await self.store.listen(self.worker_id, self._on_wake)
+        helpers = [
+            asyncio.create_task(self._loop(self._beat, self._beat_delay, self._beat_now)),
+            asyncio.create_task(self._loop(self._flush, lambda: FLUSH_INTERVAL)),
+            asyncio.create_task(self._loop(self._recover, self._recovery_delay)),
+        ]
+        recorder = asyncio.create_task(self._record())
+        log.info(
+            "worker %s started: %d slots, queues: %s",
+            self.worker_id,
+            self.slots,
+            ",".join(self.queues) if self.queues else "all",
+        )
+        try:
+            await self._dispatch()
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+            await self._finished.join()
+        finally:
+            for task in [*helpers, recorder, *self._tasks]:
+                task.cancel()
+            await asyncio.gather(*helpers, recorder, *self._tasks, return_exceptions=True)
+            await self._shutdown(info)
+
+    async def _shutdown(self, info: WorkerInfo) -> None:
+        with contextlib.suppress(StoreUnavailable):
+            await self.store.unlisten()
+            await self.store.deregister_worker(info.id)
+        if self._reaper is not None:
+            self._reaper.close()
+        log.info("worker %s stopped after %d jobs", self.worker_id, self.jobs_done)
+
+    # --- claiming ---------------------------------------------------------------------------
+    async def _dispatch(self) -> None:
+        failures = 0
+        while not self._stopping:
+            self._wake.clear()
+            timeout: float | None = None
+            free = self.slots - len(self._executions)
+            if free > 0:
+                try:
+                    jobs = await self.store.claim(
+                        self.worker_id, self.queues, free, self.config.lease_timeout
+                    )
+                    failures = 0
+                except StoreUnavailable as exc:
+                    failures += 1
+                    log.warning("claim failed: %s", exc)
+                    await self._sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
+                    continue
+                for job in jobs:
+                    self._start(job)
+                if len(jobs) == free:
+                    continue
+                if not jobs and await self._drained():
+                    return
+                timeout = await self._idle_timeout()
+            await self._sleep(timeout)
+
+    async def _drained(self) -> bool:
+        if not self.drain or self._executions or not self._finished.empty():
+            return False
+        try:
+            return not await self.store.has_unfinished()
+        except StoreUnavailable:
+            return False
+
+    async def _idle_timeout(self) -> float:
+        timeout = self.config.poll_interval_ms / 1000
+        with contextlib.suppress(StoreUnavailable):
+            due = await self.store.next_due(self.queues)
+            if due is not None:
+                timeout = min(timeout, max(0.0, due - self.store.now()) + 0.001)
+        return timeout
+
+    async def _sleep(self, timeout: float | None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    # --- running ----------------------------------------------------------------------------
+    def _start(self, job: Job) -> None:
+        limit = self.config.output_limit
+        execution = Execution(job, BoundedOutput(limit), BoundedOutput(limit))
+        self._executions[job.id] = execution
+        log.debug("job %s started (attempt %d/%d)", job.id, job.attempts, job.max_attempts)
+        task = asyncio.create_task(self._run_job(execution))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_job(self, execution: Execution) -> None:
+        job = execution.job
+        try:
+            outcome = await execute(execution, self._reaper)
+        except Exception as exc:  # a bug here must not kill the pool; the job fails visibly
+            log.exception("job %s: executor error", job.id)
+            outcome = Outcome(None, f"worker error: {exc}")
+        finally:
+            del self._executions[job.id]
+            self._wake.set()
+        if execution.stop_reason == "interrupted":
+            with contextlib.suppress(StoreUnavailable):
+                await self.store.release(job.id, self.worker_id, job.runs)
+            return
+        self.jobs_done += 1
+        log.debug("job %s finished: %s", job.id, outcome.error or "ok")
+        await self._finished.put((Finish(job.id, self.worker_id, job.runs, outcome), False))
+
+    async def _record(self) -> None:
+        """Write finished attempts, batching whatever piled up while the last write ran."""
+        while True:
+            batch = [await self._finished.get()]
+            while not self._finished.empty():
+                batch.append(self._finished.get_nowait())
+            finishes = [item for item, _ in batch]
+            owned = [False] * len(finishes)
+            for delay in (*RETRY_DELAYS, *[5.0] * 1000):
+                try:
+                    owned = await self.store.finish(finishes)
+                    break
+                except StoreUnavailable as exc:
+                    log.warning("recording %d results failed, retrying: %s", len(finishes), exc)
+                    await asyncio.sleep(delay)
+            for item, still_owned in zip(finishes, owned, strict=True):
+                if not still_owned:
+                    log.warning("job %s: result not recorded, job no longer ours", item.job_id)
+            for _ in batch:
+                self._finished.task_done()
+            self._wake.set()
+
+    # --- periodic tasks -----------------------------------------------------------------------
+    async def _loop(
+        self,
+        step: Callable[[], Awaitable[None]],
+        delay: Callable[[], float],
+        early: asyncio.Event | None = None,
+    ) -> None:
+        """Run ``step`` every ``delay()`` seconds, or sooner when ``early`` is set."""
+        name = step.__name__.strip("_")
+        while True:
+            if early is not None:
+                early.clear()
+            try:
+                await step()
+            except StoreUnavailable as exc:
+                log.warning("%s failed: %s", name, exc)
+            except Exception:
+                log.exception("%s failed", name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for((early or asyncio.Event()).wait(), delay())
+
+    def _beat_delay(self) -> float:
+        return self.config.heartbeat_interval
+
+    def _recovery_delay(self) -> float:
+        # Jittered so many workers do not scan at the same instant.
+        return min(5.0, self.config.lease_timeout / 4) * random.uniform(0.8, 1.0)
+
+    async def _beat(self) -> None:
+        running = [(e.job.id, e.job.runs) for e in self._executions.values()]
+        beat = await self.store.heartbeat(self.worker_id, running, self.config.lease_timeout)
+        for job_id in beat.lost_jobs:
+            execution = self._executions.get(job_id)
+            if execution is not None:
+                current = await self.store.get_job(job_id)
+                cancelled = current is not None and current.state == JobState.CANCELLED
+                execution.kill("cancelled" if cancelled else "lease lost to another worker")
+        if beat.stop_requested and not self._stopping:
+            log.info("stop requested through the store")
+            self.stop()
+        self.config = await self.store.get_config()
+
+    async def _flush(self) -> None:
+        changed = [e for e in self._executions.values() if e.output_changed()]
+        if not changed:
+            return
+        items = [(e.job.id, e.job.runs, e.stdout.text(), e.stderr.text()) for e in changed]
+        for execution in changed:
+            execution.mark_flushed()
+        await self.store.save_output(items)
+
+    async def _recover(self) -> None:
+        recovered = await self.store.recover()
+        if recovered:
+            log.warning("recovered %d jobs from lost workers: %s", len(recovered), recovered[:5])
+
+
+def dedupe_queues(text: str | None) -> list[str] | None:
+    """``a,b,,a`` -> ``['a', 'b']``; empty -> None (all queues)."""
+    if not text:
+        return None
+    names = [q.strip() for q in text.split(",") if q.strip()]
+    return list(dict.fromkeys(names)) or None
