@@ -1,4 +1,4 @@
-"""Parse and validate enqueue input (DESIGN.md §2) into ``JobSpec`` values. Never touches the store."""
+"""Parse and validate enqueue input (DESIGN.md §2) into ``JobSpec`` values; no store access."""
 
 from __future__ import annotations
 

@@ -274,8 +274,27 @@ class WorkerPool:
             execution.mark_flushed()
         await self.store.save_output(items)
 
+    async def _dead_neighbours(self) -> list[str]:
+        """Workers on this host whose process is gone: no need to wait out their lease.
+
+        A reused pid only makes us wait for the lease, so this can never recover a live worker.
+        """
+        host = socket.gethostname()
+        silent = self.store.now() - 2 * self.config.heartbeat_interval
+        dead = []
+        for worker in await self.store.list_workers(include_stale=True):
+            if worker.host != host or worker.id == self.worker_id or worker.heartbeat_at > silent:
+                continue
+            try:
+                os.kill(worker.pid, 0)
+            except ProcessLookupError:
+                dead.append(worker.id)
+            except PermissionError:
+                continue
+        return dead
+
     async def _recover(self) -> None:
-        recovered = await self.store.recover()
+        recovered = await self.store.recover(await self._dead_neighbours())
         if recovered:
             log.warning("recovered %d jobs from lost workers: %s", len(recovered), recovered[:5])
 

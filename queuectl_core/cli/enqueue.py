@@ -94,7 +94,7 @@ def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> l
 @click.option("--env", "-e", multiple=True, metavar="NAME=VALUE", help="Environment (repeatable).")
 @click.option("--cwd", help="Working directory for the command.")
 @click.pass_context
-def enqueue(ctx: click.Context, job: str | None, file: str | None, **flags: Any) -> None:
+def enqueue(ctx: click.Context, /, job: str | None, file: str | None, **flags: Any) -> None:
     """Add jobs to the queue; prints the id of each new job."""
     flags["id"] = flags.pop("id_")
     specs = collect_specs(job, file, flags)

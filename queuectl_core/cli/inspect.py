@@ -68,7 +68,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 def job_rows(jobs: list[Job]) -> list[tuple[object, ...]]:
     now = time.time()
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for job in jobs:
         command = job.command if len(job.command) <= 50 else job.command[:49] + "…"
         when = job.finished_at or job.started_at or job.created_at

@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -75,7 +77,10 @@ _start_options = [
 ]
 
 
-def _with_start_options(fn):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _with_start_options(fn: F) -> F:
     for option in reversed(_start_options):
         fn = option(fn)
     return fn

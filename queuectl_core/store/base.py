@@ -1,4 +1,7 @@
-"""The ``Store`` contract every backend satisfies (SQLite, PostgreSQL); one conformance suite checks it."""
+"""The ``Store`` contract every backend satisfies (SQLite, PostgreSQL).
+
+One conformance suite (tests/store) checks both.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ WakeCallback = Callable[[str], None]
 
 
 class Store(Protocol):
-    """Durable job storage. Every method is one transaction; all times come from the store's clock."""
+    """Durable job storage. Each method is one transaction; times come from the store's clock."""
 
     url: str
 
@@ -114,8 +117,11 @@ class Store(Protocol):
         """Give a running job back as pending without spending the attempt."""
         ...
 
-    async def recover(self) -> list[str]:
-        """Jobs whose lease expired become failed/dead ("worker lost"); stale workers are dropped."""
+    async def recover(self, dead_workers: Sequence[str] = ()) -> list[str]:
+        """Expired leases, and jobs of ``dead_workers`` (known gone), become failed/dead.
+
+        The error is "worker lost (...)"; long-silent worker rows are dropped.
+        """
         ...
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None: ...

@@ -171,7 +171,7 @@ class SqliteStore:
     async def _run(self, fn: Callable[[Conn], T]) -> T:
         # aiosqlite's own queue: the function runs on the connection's thread, in order.
         try:
-            return await self._db._execute(fn, self._db._conn)  # type: ignore[no-any-return]
+            return await self._db._execute(fn, self._db._conn)  # type: ignore[no-untyped-call,no-any-return]
         except sqlite3.DatabaseError as exc:
             # Locked past the busy timeout, disk full, corrupt file, read-only file system.
             raise StoreUnavailable(f"store {self.path}: {exc}") from None
@@ -254,10 +254,8 @@ class SqliteStore:
                 run_at = now if spec.run_at is None else spec.run_at
                 job_id = spec.id or new_job_id()
                 env = json.dumps(spec.env)
-                rows.append(
-                    (job_id, spec.command, spec.queue, spec.priority, retries, timeout, run_at)
-                    + (now, now, env, spec.cwd)
-                )
+                head = (job_id, spec.command, spec.queue, spec.priority, retries, timeout, run_at)
+                rows.append((*head, now, now, env, spec.cwd))
             try:
                 conn.executemany(sql.INSERT_JOB, rows)
             except sqlite3.IntegrityError:
@@ -623,13 +621,18 @@ class SqliteStore:
 
         return await self._tx(write)
 
-    async def recover(self) -> list[str]:
+    async def recover(self, dead_workers: Sequence[str] = ()) -> list[str]:
         def write(conn: Conn) -> list[str]:
             config = _get_config(conn)
             now = self._clock()
-            error = LOST_ERROR.format(config.lease_timeout)
+            lost = LOST_ERROR.format(config.lease_timeout)
+            found = [(*row[:3], lost) for row in conn.execute(sql.EXPIRED, (now,))]
+            for worker_id in dead_workers:
+                gone = f"worker lost (process of {worker_id} is gone)"
+                found += [(*row[:3], gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
+                conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
             recovered = []
-            for job_id, run, attempts, _ in conn.execute(sql.EXPIRED, (now,)).fetchall():
+            for job_id, run, attempts, error in found:
                 retry_at = now + config.backoff(attempts)
                 conn.execute(sql.RECOVER_JOB, (retry_at, now, now, error, job_id, run))
                 conn.execute(sql.CLOSE_ATTEMPT, (now, error, job_id, run))

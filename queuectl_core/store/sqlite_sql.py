@@ -149,8 +149,12 @@ ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = e
 """
 
 EXPIRED = """
-SELECT id, runs, attempts, max_retries FROM jobs INDEXED BY jobs_lease
+SELECT id, runs, attempts, NULL FROM jobs INDEXED BY jobs_lease
 WHERE state = 'processing' AND lease_expires_at < ?
+"""
+
+OWNED_BY = """
+SELECT id, runs, attempts, worker_id FROM jobs WHERE state = 'processing' AND worker_id = ?
 """
 
 RECOVER_JOB = """
@@ -161,5 +165,6 @@ WHERE id = ? AND runs = ? AND state = 'processing'
 """
 
 CLOSE_ATTEMPT = """
-UPDATE attempts SET finished_at = ?, error = ? WHERE job_id = ? AND attempt = ? AND finished_at IS NULL
+UPDATE attempts SET finished_at = ?, error = ?
+WHERE job_id = ? AND attempt = ? AND finished_at IS NULL
 """
