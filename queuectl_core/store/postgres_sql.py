@@ -10,130 +10,16 @@ SCHEMA = "queuectl"
 #: pg_advisory_xact_lock keys (any constants unique to queuectl): migrations, config writes.
 MIGRATION_LOCK = 0x71_75_65_75_65_01
 CONFIG_LOCK = 0x71_75_65_75_65_02
+COUNTS_LOCK = 0x71_75_65_75_65_03
 #: LISTEN/NOTIFY channels (per database).
 WORK_CHANNEL = "queuectl_work"
 CONTROL_CHANNEL = "queuectl_control"
 
 NOW = "SELECT extract(epoch from clock_timestamp())::float8"
-T = "t AS MATERIALIZED (SELECT coalesce($1::float8, extract(epoch from clock_timestamp()))::float8 AS now)"
-
-# Each entry moves the schema from version i to i + 1 (queuectl.schema_version). Never edit a
-# released entry; append a new one. They run under MIGRATION_LOCK, one process at a time.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE jobs (
-        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        id text NOT NULL UNIQUE,
-        command text NOT NULL,
-        state text NOT NULL,
-        queue text NOT NULL,
-        priority integer NOT NULL,
-        attempts integer NOT NULL DEFAULT 0,
-        runs integer NOT NULL DEFAULT 0,
-        max_retries integer NOT NULL,
-        timeout float8,
-        run_at float8 NOT NULL,
-        created_at float8 NOT NULL,
-        updated_at float8 NOT NULL,
-        started_at float8,
-        finished_at float8,
-        exit_code integer,
-        last_error text,
-        worker_id text,
-        lease_expires_at float8,
-        env jsonb NOT NULL DEFAULT '{}',
-        cwd text
-    );
-    -- The claim walks this index in claim order and stops at the first due rows.
-    CREATE INDEX jobs_ready ON jobs (priority DESC, seq) WHERE state IN ('pending', 'failed');
-    CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('pending', 'failed');
-    CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE state = 'processing';
-    CREATE INDEX jobs_state_seq ON jobs (state, seq);
-    CREATE INDEX jobs_state_finished ON jobs (state, finished_at);
-
-    CREATE TABLE attempts (
-        job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-        attempt integer NOT NULL,
-        worker_id text,
-        started_at float8 NOT NULL,
-        finished_at float8,
-        exit_code integer,
-        error text,
-        PRIMARY KEY (job_id, attempt)
-    );
-    CREATE INDEX attempts_finished ON attempts (finished_at);
-    CREATE TABLE outputs (
-        job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-        attempt integer NOT NULL,
-        stdout text NOT NULL DEFAULT '',
-        stderr text NOT NULL DEFAULT '',
-        PRIMARY KEY (job_id, attempt)
-    );
-    CREATE TABLE config (key text PRIMARY KEY, value text NOT NULL);
-    CREATE TABLE workers (
-        id text PRIMARY KEY,
-        host text NOT NULL,
-        pid integer NOT NULL,
-        slots integer NOT NULL,
-        queues jsonb NOT NULL,
-        started_at float8 NOT NULL,
-        heartbeat_at float8 NOT NULL,
-        current_jobs jsonb NOT NULL DEFAULT '[]',
-        stop_requested boolean NOT NULL DEFAULT false
-    );
-
-    -- Counts by state: a base row per state plus an insert-only log of signed deltas, one row per
-    -- state per statement. Writers only ever INSERT deltas, so they never wait on one another;
-    -- readers sum base + deltas; fold_state_counts() moves the deltas into the base now and then.
-    CREATE TABLE state_counts (state text PRIMARY KEY, n bigint NOT NULL);
-    INSERT INTO state_counts VALUES
-        ('pending', 0), ('processing', 0), ('completed', 0),
-        ('failed', 0), ('dead', 0), ('cancelled', 0);
-    CREATE TABLE state_deltas (state text NOT NULL, n bigint NOT NULL);
-
-    CREATE FUNCTION jobs_counted_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO queuectl.state_deltas (state, n)
-            SELECT state, count(*) FROM new_rows GROUP BY state;
-        PERFORM pg_notify('queuectl_work', '');
-        RETURN NULL;
-    END $$;
-    CREATE FUNCTION jobs_counted_update() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        woken boolean;
-    BEGIN
-        WITH moved AS (
-            SELECT o.state AS old_state, n.state AS new_state
-            FROM old_rows o JOIN new_rows n USING (seq) WHERE o.state <> n.state
-        ), delta AS (
-            SELECT state, sum(d)::bigint AS n FROM (
-                SELECT old_state AS state, -1 AS d FROM moved
-                UNION ALL SELECT new_state, 1 FROM moved
-            ) x GROUP BY state HAVING sum(d) <> 0
-        ), logged AS (
-            INSERT INTO queuectl.state_deltas (state, n) SELECT state, n FROM delta
-        )
-        SELECT bool_or(new_state IN ('pending', 'failed')) INTO woken FROM moved;
-        IF woken THEN
-            PERFORM pg_notify('queuectl_work', '');
-        END IF;
-        RETURN NULL;
-    END $$;
-    CREATE FUNCTION jobs_counted_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO queuectl.state_deltas (state, n)
-            SELECT state, -count(*) FROM old_rows GROUP BY state;
-        RETURN NULL;
-    END $$;
-    CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs REFERENCING NEW TABLE AS new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION jobs_counted_insert();
-    CREATE TRIGGER jobs_count_update AFTER UPDATE ON jobs
-        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION jobs_counted_update();
-    CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs REFERENCING OLD TABLE AS old_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION jobs_counted_delete();
-    """,
-]
+T = (
+    "t AS MATERIALIZED (SELECT coalesce($1::float8, extract(epoch from clock_timestamp()))::float8"
+    " AS now)"
+)
 
 JOB_COLUMNS = (
     "id, command, state, queue, priority, attempts, max_retries, timeout, run_at, created_at,"
@@ -201,20 +87,24 @@ renewed AS (
 SELECT (SELECT stop_requested FROM w), (SELECT array_agg(id) FROM renewed)
 """
 
-FINISH = """
-WITH job AS (
+# $2 job, $3 worker, $4 run, $5 ok, $6 exit code, $7 error, $8 backoff seconds, $9/$10 output.
+FINISH = f"""
+WITH {T},
+job AS (
     UPDATE jobs SET
         state = CASE WHEN $5 THEN 'completed'
                      WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-        run_at = CASE WHEN $5 OR attempts >= 1 + max_retries THEN run_at ELSE $8 END,
-        finished_at = $1, updated_at = $1, exit_code = $6, last_error = $7,
+        run_at = CASE WHEN $5 OR attempts >= 1 + max_retries THEN run_at ELSE t.now + $8 END,
+        finished_at = t.now, updated_at = t.now, exit_code = $6, last_error = $7,
         lease_expires_at = NULL
+    FROM t
     WHERE id = $2 AND worker_id = $3 AND runs = $4 AND state = 'processing'
     RETURNING id
 ),
 attempt AS (
-    UPDATE attempts SET finished_at = coalesce(finished_at, $1),
+    UPDATE attempts SET finished_at = coalesce(finished_at, t.now),
         exit_code = coalesce(exit_code, $6), error = coalesce(error, $7)
+    FROM t
     WHERE job_id = $2 AND attempt = $4 AND worker_id = $3
 ),
 saved AS (
@@ -233,10 +123,12 @@ WHERE EXISTS (SELECT 1 FROM jobs WHERE id = x.job_id)
 ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
 """
 
-RELEASE = """
-WITH job AS (
+RELEASE = f"""
+WITH {T},
+job AS (
     UPDATE jobs SET state = 'pending', attempts = greatest(attempts - 1, 0), runs = runs - 1,
-        run_at = $1, updated_at = $1, started_at = NULL, lease_expires_at = NULL
+        run_at = t.now, updated_at = t.now, started_at = NULL, lease_expires_at = NULL
+    FROM t
     WHERE id = $2 AND worker_id = $3 AND runs = $4 AND state = 'processing'
     RETURNING id
 ),
@@ -249,6 +141,27 @@ output AS (
 SELECT count(*) FROM job
 """
 
+CANCEL = f"""
+UPDATE jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, lease_expires_at = NULL,
+    last_error = 'cancelled by operator'
+WHERE id = ANY($2::text[])
+RETURNING {JOB_COLUMNS}
+"""
+
+# A dead job starts over with a full set of attempts; a failed one only skips its wait.
+RETRY = f"""
+UPDATE jobs SET state = 'pending', run_at = $1, updated_at = $1,
+    attempts = CASE WHEN state = 'dead' THEN 0 ELSE attempts END
+WHERE id = ANY($2::text[])
+RETURNING {JOB_COLUMNS}
+"""
+
+RETRY_ALL_DEAD = f"""
+WITH {T}
+UPDATE jobs SET state = 'pending', attempts = 0, run_at = t.now, updated_at = t.now
+FROM t WHERE state = 'dead'
+"""
+
 # Rows a live worker is renewing right now are skipped, not waited for.
 EXPIRED = """
 SELECT id, runs, attempts FROM jobs
@@ -256,18 +169,24 @@ WHERE state = 'processing' AND lease_expires_at < $1
 FOR UPDATE SKIP LOCKED
 """
 
-# $1 now, $2 error, then parallel arrays: job id, run, retry time.
+OWNED_BY = """
+SELECT id, runs, attempts, worker_id FROM jobs
+WHERE state = 'processing' AND worker_id = ANY($1::text[])
+FOR UPDATE SKIP LOCKED
+"""
+
+# $1 now, then parallel arrays: job id, run, retry time, error.
 RECOVER = """
 WITH job AS (
     UPDATE jobs j SET state = CASE WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
         run_at = x.retry_at, finished_at = $1, updated_at = $1, exit_code = NULL,
-        last_error = $2, lease_expires_at = NULL
-    FROM unnest($3::text[], $4::int[], $5::float8[]) AS x(id, run, retry_at)
+        last_error = x.error, lease_expires_at = NULL
+    FROM unnest($2::text[], $3::int[], $4::float8[], $5::text[]) AS x(id, run, retry_at, error)
     WHERE j.id = x.id AND j.runs = x.run AND j.state = 'processing'
-    RETURNING j.id, j.runs
+    RETURNING j.id, j.runs, j.last_error
 ),
 closed AS (
-    UPDATE attempts a SET finished_at = $1, error = $2
+    UPDATE attempts a SET finished_at = $1, error = job.last_error
     FROM job WHERE a.job_id = job.id AND a.attempt = job.runs AND a.finished_at IS NULL
 )
 SELECT id FROM job
@@ -294,9 +213,12 @@ sums AS (SELECT state, sum(n) AS n FROM gone GROUP BY state)
 UPDATE state_counts c SET n = c.n + sums.n FROM sums WHERE c.state = sums.state
 """
 
-LATEST_ATTEMPT = """
-SELECT attempt, finished_at FROM attempts WHERE job_id = $1
-  AND ($2::int IS NULL OR attempt = $2) ORDER BY attempt DESC LIMIT 1
+# The latest attempt (or attempt $2) and its output, if any was saved.
+OUTPUT = """
+SELECT a.attempt, a.finished_at, o.stdout, o.stderr
+FROM attempts a LEFT JOIN outputs o ON o.job_id = a.job_id AND o.attempt = a.attempt
+WHERE a.job_id = $1 AND ($2::int IS NULL OR a.attempt = $2)
+ORDER BY a.attempt DESC LIMIT 1
 """
 
 WORKER_COLUMNS = (
