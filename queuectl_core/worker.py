@@ -1,8 +1,8 @@
 """The worker pool: claim -> execute -> record, with heartbeats, recovery and graceful stop.
 
 One process runs one pool with N slots. Its tasks are independent so none starves another:
-the dispatcher claims for all idle slots at once; each job runs in its own task; the recorder
-writes finished attempts in batches; the heartbeat renews leases and learns of cancels and stop
+the dispatcher records finished attempts and claims for idle slots in one transaction; each job
+runs in its own task; the heartbeat renews leases and learns of cancels and stop
 requests; the flusher saves live output every half second; the recovery task returns jobs of
 dead workers, even while every slot is busy.
 """
@@ -51,7 +51,7 @@ class WorkerPool:
         self.config = Config()
         self._executions: dict[str, Execution] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._finished: asyncio.Queue[tuple[Finish, bool]] = asyncio.Queue()
+        self._finished: list[Finish] = []
         self._wake = asyncio.Event()
         self._beat_now = asyncio.Event()
         self._stopping = False
@@ -100,7 +100,6 @@ class WorkerPool:
             asyncio.create_task(self._loop(self._flush, lambda: FLUSH_INTERVAL)),
             asyncio.create_task(self._loop(self._recover, self._recovery_delay)),
         ]
-        recorder = asyncio.create_task(self._record())
         log.info(
             "worker %s started: %d slots, queues: %s",
             self.worker_id,
@@ -109,13 +108,10 @@ class WorkerPool:
         )
         try:
             await self._dispatch()
-            while self._tasks:
-                await asyncio.wait(set(self._tasks))
-            await self._finished.join()
         finally:
-            for task in [*helpers, recorder, *self._tasks]:
+            for task in [*helpers, *self._tasks]:
                 task.cancel()
-            await asyncio.gather(*helpers, recorder, *self._tasks, return_exceptions=True)
+            await asyncio.gather(*helpers, *self._tasks, return_exceptions=True)
             await self._shutdown(info)
 
     async def _shutdown(self, info: WorkerInfo) -> None:
@@ -128,33 +124,45 @@ class WorkerPool:
 
     # --- claiming ---------------------------------------------------------------------------
     async def _dispatch(self) -> None:
+        """Record what finished and claim for idle slots, until stopped and all results are in."""
         failures = 0
-        while not self._stopping:
+        while True:
             self._wake.clear()
-            timeout: float | None = None
-            free = self.slots - len(self._executions)
-            if free > 0:
+            finishes, self._finished = self._finished, []
+            free = 0 if self._stopping else self.slots - len(self._executions)
+            jobs: list[Job] = []
+            if finishes or free > 0:
                 try:
-                    jobs = await self.store.claim(
-                        self.worker_id, self.queues, free, self.config.lease_timeout
+                    owned, jobs = await self.store.finish_and_claim(
+                        finishes,
+                        self.worker_id,
+                        self.queues,
+                        max(free, 0),
+                        self.config.lease_timeout,
                     )
                     failures = 0
                 except StoreUnavailable as exc:
                     failures += 1
-                    log.warning("claim failed: %s", exc)
-                    await self._sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
+                    self._finished = finishes + self._finished
+                    log.warning("store unavailable, retrying: %s", exc)
+                    await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
                     continue
+                _report_fenced(finishes, owned)
                 for job in jobs:
                     self._start(job)
-                if len(jobs) == free:
+                if free > 0 and len(jobs) == free:
                     continue
-                if not jobs and await self._drained():
+            if self._stopping and not self._executions and not self._finished:
+                return
+            timeout = None
+            if free > 0 and not jobs:
+                if await self._drained():
                     return
                 timeout = await self._idle_timeout()
             await self._sleep(timeout)
 
     async def _drained(self) -> bool:
-        if not self.drain or self._executions or not self._finished.empty():
+        if not self.drain or self._executions or self._finished:
             return False
         try:
             return not await self.store.has_unfinished()
@@ -192,36 +200,15 @@ class WorkerPool:
             outcome = Outcome(None, f"worker error: {exc}")
         finally:
             del self._executions[job.id]
-            self._wake.set()
         if execution.stop_reason == "interrupted":
             with contextlib.suppress(StoreUnavailable):
                 await self.store.release(job.id, self.worker_id, job.runs)
+            self._wake.set()
             return
         self.jobs_done += 1
         log.debug("job %s finished: %s", job.id, outcome.error or "ok")
-        await self._finished.put((Finish(job.id, self.worker_id, job.runs, outcome), False))
-
-    async def _record(self) -> None:
-        """Write finished attempts, batching whatever piled up while the last write ran."""
-        while True:
-            batch = [await self._finished.get()]
-            while not self._finished.empty():
-                batch.append(self._finished.get_nowait())
-            finishes = [item for item, _ in batch]
-            owned = [False] * len(finishes)
-            for delay in (*RETRY_DELAYS, *[5.0] * 1000):
-                try:
-                    owned = await self.store.finish(finishes)
-                    break
-                except StoreUnavailable as exc:
-                    log.warning("recording %d results failed, retrying: %s", len(finishes), exc)
-                    await asyncio.sleep(delay)
-            for item, still_owned in zip(finishes, owned, strict=True):
-                if not still_owned:
-                    log.warning("job %s: result not recorded, job no longer ours", item.job_id)
-            for _ in batch:
-                self._finished.task_done()
-            self._wake.set()
+        self._finished.append(Finish(job.id, self.worker_id, job.runs, outcome))
+        self._wake.set()
 
     # --- periodic tasks -----------------------------------------------------------------------
     async def _loop(
@@ -297,6 +284,12 @@ class WorkerPool:
         recovered = await self.store.recover(await self._dead_neighbours())
         if recovered:
             log.warning("recovered %d jobs from lost workers: %s", len(recovered), recovered[:5])
+
+
+def _report_fenced(finishes: list[Finish], owned: list[bool]) -> None:
+    for item, still_owned in zip(finishes, owned, strict=True):
+        if not still_owned:
+            log.warning("job %s: result not recorded, job no longer ours", item.job_id)
 
 
 def dedupe_queues(text: str | None) -> list[str] | None:

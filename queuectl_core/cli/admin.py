@@ -101,9 +101,9 @@ def config_get(ctx: click.Context, key: str) -> None:
     click.echo(format_value(getattr(current, spec.name)))
 
 
-@config.command("set")
+@config.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
-@click.argument("value")
+@click.argument("value", type=click.UNPROCESSED)
 @click.pass_context
 def config_set(ctx: click.Context, key: str, value: str) -> None:
     """Validate and store a value. max_retries applies to jobs enqueued afterwards."""

@@ -1,17 +1,18 @@
-"""Entry point of ``queuectl``: the command group and one-line error handling."""
+"""Entry point of ``queuectl``: the command group and one-line error handling.
+
+Subcommands are imported only when invoked, so ``queuectl enqueue`` does not pay for the
+worker pool or rich.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
 from queuectl_core import __version__
-from queuectl_core.cli.admin import cancel, config, dlq, metrics, purge
-from queuectl_core.cli.enqueue import enqueue
-from queuectl_core.cli.inspect import list_jobs, logs, show, status
-from queuectl_core.cli.workers import run_workers, worker
 from queuectl_core.errors import QueueError
 
 EPILOG = """
@@ -22,29 +23,43 @@ operation (unknown id, wrong state, store unreachable), 2 invalid input.
 Shell completion: eval "$(_QUEUECTL_COMPLETE=bash_source queuectl)"
 """
 
+COMMANDS = {
+    "enqueue": "enqueue:enqueue",
+    "worker": "workers:worker",
+    "run-workers": "workers:run_workers",
+    "status": "inspect:status",
+    "list": "inspect:list_jobs",
+    "show": "inspect:show",
+    "logs": "inspect:logs",
+    "dlq": "admin:dlq",
+    "cancel": "admin:cancel",
+    "config": "admin:config",
+    "metrics": "admin:metrics",
+    "purge": "admin:purge",
+}
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands live in modules imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        command = getattr(importlib.import_module(f"queuectl_core.cli.{module}"), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="PATH|URL", help="Store file or postgresql:// URL.")
 @click.version_option(__version__, prog_name="queuectl")
 def cli(db: str | None) -> None:
     """queuectl: durable background jobs for shell commands."""
-
-
-for command in (
-    enqueue,
-    worker,
-    run_workers,
-    status,
-    list_jobs,
-    show,
-    logs,
-    dlq,
-    cancel,
-    config,
-    metrics,
-    purge,
-):
-    cli.add_command(command)
 
 
 def main() -> None:
@@ -53,8 +68,12 @@ def main() -> None:
         result = cli.main(prog_name="queuectl", standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        sys.stderr.write(f"queuectl: error: {exc.format_message()}{hint}\n")
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        sys.stderr.write(f"queuectl: error: {exc.format_message()}\n")
         sys.exit(exc.exit_code)
     except QueueError as exc:
         sys.stderr.write(f"queuectl: error: {exc}\n")

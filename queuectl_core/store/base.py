@@ -105,6 +105,17 @@ class Store(Protocol):
         """Atomically take up to ``limit`` due jobs: priority first, then FIFO."""
         ...
 
+    async def finish_and_claim(
+        self,
+        finishes: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+    ) -> tuple[list[bool], list[Job]]:
+        """``finish`` then ``claim`` in one transaction: one round trip per job on the hot path."""
+        ...
+
     async def save_output(self, items: Sequence[tuple[str, int, str, str]]) -> None:
         """Store the current (bounded) output of running attempts: (job id, run, stdout, stderr)."""
         ...

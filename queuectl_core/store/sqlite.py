@@ -74,6 +74,8 @@ def _get_config(conn: Conn) -> Config:
 
 
 def _migrate(conn: Conn) -> None:
+    if conn.execute("PRAGMA user_version").fetchone()[0] == len(sql.MIGRATIONS):
+        return  # the common case: no write lock needed just to check
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -157,6 +159,8 @@ class SqliteStore:
             raise StoreUnavailable(f"store cannot use WAL mode (journal_mode={mode})")
         # NORMAL in WAL: durable across process crashes; a power cut may lose the last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint every ~16 MB of WAL rather than 4 MB: fewer stalls on the claim path.
+        conn.execute("PRAGMA wal_autocheckpoint = 4000")
         conn.execute("PRAGMA foreign_keys = OFF")
         _migrate(conn)
 
@@ -465,8 +469,9 @@ class SqliteStore:
             durations = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT finished_at - started_at FROM attempts WHERE finished_at > ? "
-                    "AND exit_code = 0 AND error IS NULL ORDER BY finished_at DESC LIMIT 10000",
+                    "SELECT finished_at - started_at FROM jobs INDEXED BY jobs_state_finished "
+                    "WHERE state = 'completed' AND finished_at > ? "
+                    "ORDER BY finished_at DESC LIMIT 10000",
                     (now - 86400,),
                 )
             ]
@@ -550,9 +555,9 @@ class SqliteStore:
 
         return await self._tx(write)
 
-    async def claim(
+    def _claimer(
         self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
-    ) -> list[Job]:
+    ) -> Callable[[Conn], list[Job]]:
         params: dict[str, Any] = {"worker": worker_id, "limit": limit}
         queue_filter = ""
         if queues:
@@ -561,46 +566,69 @@ class SqliteStore:
             params.update({f"q{i}": q for i, q in enumerate(queues)})
         statement = sql.CLAIM.format(queue_filter=queue_filter)
 
-        def write(conn: Conn) -> list[Job]:
+        def claim(conn: Conn) -> list[Job]:
             now = self._clock()
-            rows = conn.execute(statement, {**params, "now": now, "lease": now + lease}).fetchall()
-            jobs = [job_from_row(r) for r in rows]
+            rows = conn.execute(statement, {**params, "now": now, "lease": now + lease})
+            jobs = [job_from_row(r) for r in rows.fetchall()]
             jobs.sort(key=lambda j: (-j.priority, j.created_at))
             return jobs
 
-        return await self._tx(write)
+        return claim
+
+    async def claim(
+        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> list[Job]:
+        return await self._tx(self._claimer(worker_id, queues, limit, lease))
 
     async def save_output(self, items: Sequence[tuple[str, int, str, str]]) -> None:
         if items:
             await self._tx(lambda conn: conn.executemany(sql.SAVE_LIVE_OUTPUT, items))
 
-    async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
-        def write(conn: Conn) -> list[bool]:
-            config = _get_config(conn)
-            now = self._clock()
-            owned = []
-            for item in finishes:
-                outcome = item.outcome
-                params = {
-                    "id": item.job_id,
-                    "worker": item.worker_id,
-                    "run": item.attempt,
-                    "now": now,
-                    "ok": outcome.succeeded,
-                    "exit_code": outcome.exit_code,
-                    "error": outcome.error,
-                }
-                attempts = conn.execute(
-                    "SELECT attempts FROM jobs WHERE id = ?", (item.job_id,)
-                ).fetchone()
-                retry_at = now + config.backoff(attempts[0] if attempts else 1)
-                updated = conn.execute(sql.FINISH_JOB, {**params, "retry_at": retry_at}).rowcount
-                conn.execute(sql.FINISH_ATTEMPT, params)
+    def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
+        if not finishes:
+            return []
+        config = _get_config(conn)
+        now = self._clock()
+        owned = []
+        for item in finishes:
+            outcome = item.outcome
+            params = {
+                "id": item.job_id,
+                "worker": item.worker_id,
+                "run": item.attempt,
+                "now": now,
+                "ok": outcome.succeeded,
+                "exit_code": outcome.exit_code,
+                "error": outcome.error,
+            }
+            attempts = conn.execute("SELECT attempts FROM jobs WHERE id = ?", (item.job_id,))
+            row = attempts.fetchone()
+            retry_at = now + config.backoff(row[0] if row else 1)
+            updated = conn.execute(sql.FINISH_JOB, {**params, "retry_at": retry_at}).rowcount
+            conn.execute(sql.FINISH_ATTEMPT, params)
+            if outcome.stdout or outcome.stderr:
                 conn.execute(
                     sql.SAVE_OUTPUT, (item.job_id, item.attempt, outcome.stdout, outcome.stderr)
                 )
-                owned.append(bool(updated))
-            return owned
+            owned.append(bool(updated))
+        return owned
+
+    async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
+        return await self._tx(lambda conn: self._finish(conn, finishes))
+
+    async def finish_and_claim(
+        self,
+        finishes: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+    ) -> tuple[list[bool], list[Job]]:
+        claim = self._claimer(worker_id, queues, limit, lease)
+
+        def write(conn: Conn) -> tuple[list[bool], list[Job]]:
+            owned = self._finish(conn, finishes)
+            return owned, claim(conn) if limit > 0 else []
 
         return await self._tx(write)
 

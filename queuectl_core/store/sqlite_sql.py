@@ -45,8 +45,7 @@ MIGRATIONS: list[str] = [
         exit_code INTEGER,
         error TEXT,
         PRIMARY KEY (job_id, attempt)
-    );
-    CREATE INDEX attempts_finished ON attempts(finished_at);
+    ) WITHOUT ROWID;
     CREATE TABLE outputs (
         job_id TEXT NOT NULL,
         attempt INTEGER NOT NULL,
