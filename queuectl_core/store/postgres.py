@@ -162,5 +162,6 @@ class PostgresStore(JobOps):
             )
 
         row = await self._run(write, tx=False)
-        renewed = set(row[1] or ())
-        return Heartbeat(frozenset(set(ids) - renewed), bool(row[0]))
+        renewed = set(zip(row[1] or (), row[2] or (), strict=True))
+        lost = {job_id for job_id, run in running if (job_id, run) not in renewed}
+        return Heartbeat(frozenset(lost), bool(row[0]))

@@ -82,9 +82,10 @@ renewed AS (
     UPDATE jobs j SET lease_expires_at = t.now + $4
     FROM t, unnest($5::text[], $6::int[]) AS x(id, run)
     WHERE j.id = x.id AND j.worker_id = $2 AND j.runs = x.run AND j.state = 'processing'
-    RETURNING j.id
+    RETURNING j.id, j.runs
 )
-SELECT (SELECT stop_requested FROM w), (SELECT array_agg(id) FROM renewed)
+SELECT (SELECT stop_requested FROM w), (SELECT array_agg(id) FROM renewed),
+       (SELECT array_agg(runs) FROM renewed)
 """
 
 # $2 job, $3 worker, $4 run, $5 ok, $6 exit code, $7 error, $8 backoff seconds, $9/$10 output.
