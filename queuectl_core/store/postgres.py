@@ -81,8 +81,8 @@ class PostgresStore(JobOps):
             now = await self._db_now(conn)
             counts = {r[0]: int(r[1]) for r in await conn.fetch(sql.COUNTS)}
             durations = await conn.fetch(
-                "SELECT finished_at - started_at FROM attempts WHERE finished_at > $1 "
-                "AND exit_code = 0 AND error IS NULL ORDER BY finished_at DESC LIMIT 10000",
+                "SELECT finished_at - started_at FROM jobs WHERE state = 'completed' "
+                "AND finished_at > $1 ORDER BY finished_at DESC LIMIT 10000",
                 now - 86400,
             )
             finished = await conn.fetch(

@@ -164,44 +164,67 @@ class JobOps(PgBase):
     async def claim(
         self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
+        async def write(conn: Conn) -> list[Job]:
+            return await self._claim(conn, worker_id, queues, limit, lease)
+
+        return await self._run(write, tx=False)
+
+    async def _claim(
+        self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> list[Job]:
         names = list(queues) if queues else None
-
-        async def write(conn: Conn) -> list[Any]:
-            return list(
-                await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
-            )
-
-        return [job_from_row(r) for r in await self._run(write, tx=False)]
+        rows = await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
+        return [job_from_row(r) for r in rows]
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
         async def write(conn: Conn) -> list[bool]:
-            config = await self._config(conn)
-            owned = []
-            for item in finishes:
-                outcome = item.outcome
-                delay = 0.0
-                if not outcome.succeeded:
-                    attempts = await conn.fetchval(
-                        "SELECT attempts FROM jobs WHERE id = $1", item.job_id
-                    )
-                    delay = config.backoff(attempts or 1)
-                count = await conn.fetchval(
-                    sql.FINISH,
-                    self._now_param(),
-                    item.job_id,
-                    item.worker_id,
-                    item.attempt,
-                    outcome.succeeded,
-                    outcome.exit_code,
-                    outcome.error,
-                    delay,
-                    outcome.stdout,
-                    outcome.stderr,
-                )
-                owned.append(bool(count))
-            return owned
+            return await self._finish(conn, finishes)
 
         return await self._run(write)
+
+    async def finish_and_claim(
+        self,
+        finishes: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+    ) -> tuple[list[bool], list[Job]]:
+        async def write(conn: Conn) -> tuple[list[bool], list[Job]]:
+            owned = await self._finish(conn, finishes)
+            jobs = await self._claim(conn, worker_id, queues, limit, lease) if limit > 0 else []
+            return owned, jobs
+
+        return await self._run(write)
+
+    async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
+        if not finishes:
+            return []
+        config = await self._config(conn)
+        owned = []
+        for item in finishes:
+            outcome = item.outcome
+            delay = 0.0
+            if not outcome.succeeded:
+                attempts = await conn.fetchval(
+                    "SELECT attempts FROM jobs WHERE id = $1", item.job_id
+                )
+                delay = config.backoff(attempts or 1)
+            count = await conn.fetchval(
+                sql.FINISH,
+                self._now_param(),
+                item.job_id,
+                item.worker_id,
+                item.attempt,
+                outcome.succeeded,
+                outcome.exit_code,
+                outcome.error,
+                delay,
+                outcome.stdout,
+                outcome.stderr,
+            )
+            owned.append(bool(count))
+        return owned
 
     async def release(self, job_id: str, worker_id: str, run: int) -> bool:
         async def write(conn: Conn) -> bool:

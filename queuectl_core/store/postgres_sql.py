@@ -110,17 +110,23 @@ attempt AS (
 ),
 saved AS (
     INSERT INTO outputs (job_id, attempt, stdout, stderr)
-    SELECT $2, $4, $9, $10 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $2)
+    SELECT $2, $4, $9, $10
+    WHERE ($9 <> '' OR $10 <> '') AND EXISTS (SELECT 1 FROM jobs WHERE id = $2)
     ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
 )
 SELECT count(*) FROM job
 """
 
+# Live output only lands while the attempt is open, so a late flush never overwrites the
+# final output that FINISH wrote.
 SAVE_OUTPUT = """
 INSERT INTO outputs (job_id, attempt, stdout, stderr)
 SELECT x.job_id, x.attempt, x.stdout, x.stderr
 FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS x(job_id, attempt, stdout, stderr)
-WHERE EXISTS (SELECT 1 FROM jobs WHERE id = x.job_id)
+WHERE EXISTS (
+    SELECT 1 FROM attempts a
+    WHERE a.job_id = x.job_id AND a.attempt = x.attempt AND a.finished_at IS NULL
+)
 ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
 """
 

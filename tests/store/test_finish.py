@@ -199,3 +199,26 @@ async def test_output_of_each_attempt(clocked: Store, clock: Clock) -> None:
     first, latest = await clocked.output("j", attempt=1), await clocked.output("j")
     assert first is not None and latest is not None
     assert (first.attempt, first.stdout, latest.attempt, latest.stdout) == (1, "first", 2, "second")
+
+
+async def test_finish_and_claim_in_one_go(clocked: Store) -> None:
+    await clocked.enqueue([JobSpec("1", id="a"), JobSpec("2", id="b"), JobSpec("3", id="c")])
+    assert [j.id for j in await clocked.claim("w", None, 1, 30)] == ["a"]
+    owned, jobs = await clocked.finish_and_claim(
+        [Finish("a", "w", 1, Outcome(0, None, "done", ""))], "w", None, 5, 30
+    )
+    assert owned == [True] and [j.id for j in jobs] == ["b", "c"]
+    assert (await _job(clocked, "a")).state == JobState.COMPLETED
+    owned, jobs = await clocked.finish_and_claim(
+        [Finish("a", "w", 1, Outcome(0, None))], "w", None, 0, 30
+    )
+    assert (owned, jobs) == ([False], [])
+    assert await clocked.finish_and_claim([], "w", None, 5, 30) == ([], [])
+
+
+async def test_a_late_output_flush_never_overwrites_the_final_output(store: Store) -> None:
+    await _one(store)
+    await store.finish([Finish("j", "w", 1, Outcome(0, None, "final", ""))])
+    await store.save_output([("j", 1, "stale partial", "")])
+    output = await store.output("j")
+    assert output is not None and output.stdout == "final"
