@@ -1,0 +1,171 @@
+"""``queuectl-tui``: the operator console (build it with ``factory.make_app``; ``main`` runs it)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.reactive import var
+from textual.screen import Screen
+
+from queuectl_core.errors import QueueError
+from queuectl_core.store.base import Store, open_store
+from queuectl_tui.hosting import HostedWorkers
+from queuectl_tui.palette import commands_for
+from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.screens.main import MainScreen
+from queuectl_tui.snapshot import Snapshot, load_snapshot
+
+T = TypeVar("T")
+REFRESH_INTERVAL = 1.0
+#: Below this width the panes collapse (fewer columns, a narrower rate pane).
+NARROW = 110
+
+
+class QueueApp(App[None]):
+    """Owns the store, the snapshot and the one refresh loop; screens render from them."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "queuectl"
+    ENABLE_COMMAND_PALETTE = True
+
+    snapshot: var[Snapshot | None] = var(None, always_update=True)
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], float] | None = None,
+        live: bool = True,
+        workers: int = 0,
+        readonly: bool = False,
+        interval: float = REFRESH_INTERVAL,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.clock = clock or time.time
+        self.live = live
+        self.readonly = readonly
+        self.interval = interval
+        self.hosted = HostedWorkers(url) if workers or not readonly else None
+        self._start_workers = workers
+        #: Slots the workers pane starts when asked (``s``).
+        self.default_slots = workers or 2
+        self._store: Store | None = None
+        self._token: int | None = None
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self.ready = asyncio.Event()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("store not open yet")
+        return self._store
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    async def on_mount(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+        if self.readonly:
+            self.sub_title = "read-only"
+        await self.push_screen(MainScreen())
+        self.run_worker(self._open(), name="open", exit_on_error=True)
+
+    async def _open(self) -> None:
+        try:
+            self._store = await open_store(self.url, clock=self.clock)
+        except QueueError as exc:
+            self.exit(message=str(exc), return_code=1)
+            return
+        await self.refresh_data(force=True)
+        if self._start_workers and self.hosted is not None:
+            await self.hosted.start(self._start_workers)
+        self.ready.set()
+        if self.live:
+            self.run_worker(self._refresh_loop(), name="refresh", group="refresh")
+
+    # --- the one refresh loop ------------------------------------------------------------------
+    async def _refresh_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+            await self.refresh_data()
+
+    def request_refresh(self) -> None:
+        """Refresh soon (the loop wakes early); without the loop, refresh once in a worker."""
+        if self.live:
+            self._wake.set()
+        elif self._store is not None:
+            self.run_worker(self.refresh_data(force=True), group="refresh")
+
+    async def refresh_data(self, force: bool = False) -> None:
+        """Query the store only if it changed (or ``force``), then let the top screen reload."""
+        if self._store is None:
+            return
+        async with self._lock:
+            try:
+                token = await self._store.change_token()
+                changed = force or token != self._token or self.snapshot is None
+                if changed:
+                    self._token = token
+                    self.snapshot = await load_snapshot(
+                        self._store, self.snapshot, self.clock(), force=force
+                    )
+                screen = self._live_screen()
+                if screen is not None:
+                    await screen.reload(changed)
+            except QueueError as exc:
+                self._token = None
+                self.notify(str(exc), title="store", severity="error", markup=False)
+
+    def _live_screen(self) -> LiveScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, LiveScreen):
+                return screen
+        return None
+
+    # --- writes --------------------------------------------------------------------------------
+    def act(self, call: Callable[[], Awaitable[T]], done: Callable[[T], str]) -> None:
+        """Run one store write in a worker; report it; refresh right after."""
+        if self.readonly:
+            self.notify("read-only console: actions are disabled", severity="warning")
+            return
+
+        async def run() -> None:
+            try:
+                result = await call()
+            except QueueError as exc:
+                self.notify(str(exc), title="failed", severity="error", markup=False)
+            else:
+                self.notify(done(result), markup=False)
+            await self.refresh_data(force=True)
+
+        self.run_worker(run(), group="actions")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from commands_for(self, screen)
+
+    async def action_quit(self) -> None:
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        if self.hosted is not None:
+            await self.hosted.shutdown()
+        if self._store is not None:
+            await self._store.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``queuectl-tui``."""
+    from queuectl_tui.cli import run
+
+    raise SystemExit(run(argv))

@@ -1,0 +1,138 @@
+"""Config editor: every key, its value, default and meaning; validated as typed; saved."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from queuectl_core.config import KEYS, Config, check_combination, format_value, parse_value
+from queuectl_core.errors import InvalidInput
+from queuectl_tui.screens.base import LiveScreen
+
+
+class ConfigScreen(LiveScreen):
+    """``enter`` edits the highlighted key; ``enter`` again saves, ``esc`` abandons the edit."""
+
+    AUTO_FOCUS = "#config"
+    BINDINGS = [
+        Binding("q,escape", "back", "Back"),
+        Binding("enter", "edit", "Edit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._editing: str | None = None
+        self._config = Config()
+        self._loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text("Configuration (stored in the queue; workers pick it up)"), id="config-title"
+        )
+        yield DataTable[Text](id="config", cursor_type="row", zebra_stripes=True)
+        yield Static(id="edit-label")
+        yield Input(id="edit")
+        yield Static(id="problem")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#config", DataTable)
+        table.add_column("key", key="key")
+        table.add_column("value", key="value")
+        table.add_column("default", key="default")
+        table.add_column("meaning", key="meaning")
+        for name, key in KEYS.items():
+            table.add_row(
+                Text(name.replace("_", "-"), style="bold"),
+                Text(""),
+                Text(format_value(key.default), style="dim"),
+                Text(key.meaning),
+                key=name,
+            )
+        self.queue_app.request_refresh()
+
+    async def reload(self, changed: bool) -> None:
+        if not changed and self._loaded:
+            return
+        self._loaded = True
+        self._config = await self.queue_app.store.get_config()
+        table = self.query_one("#config", DataTable)
+        for name, key in KEYS.items():
+            value = getattr(self._config, name)
+            style = "bold" if value != key.default else ""
+            table.update_cell(name, "value", Text(format_value(value), style=style))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit" and self.queue_app.readonly:
+            return None
+        return True
+
+    async def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        await self.run_action("edit")  # the table owns enter while it has focus
+
+    def action_edit(self) -> None:
+        table = self.query_one("#config", DataTable)
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        name = str(row_key.value)
+        self._editing = name
+        self.add_class("-editing")
+        self.query_one("#edit-label", Static).update(
+            Text.assemble(
+                "New value for ", (name.replace("_", "-"), "bold"), " (enter saves, esc abandons)"
+            )
+        )
+        edit = self.query_one("#edit", Input)
+        edit.value = format_value(getattr(self._config, name))
+        edit.focus()
+
+    def _check(self, text: str) -> str:
+        if self._editing is None:
+            return ""
+        key = KEYS[self._editing]
+        value = parse_value(key, text.strip())
+        check_combination(replace(self._config, **{key.name: value}))  # type: ignore[arg-type]
+        return format_value(value)
+
+    @on(Input.Changed, "#edit")
+    def _validate(self, event: Input.Changed) -> None:
+        problem = self.query_one("#problem", Static)
+        try:
+            self._check(event.value)
+        except InvalidInput as exc:
+            problem.update(Text(str(exc)))
+            problem.add_class("-error")
+        else:
+            problem.update("")
+            problem.remove_class("-error")
+
+    @on(Input.Submitted, "#edit")
+    def _save(self, event: Input.Submitted) -> None:
+        name = self._editing
+        try:
+            value = self._check(event.value)
+        except InvalidInput:
+            return  # the message is already on screen
+        if name is None:
+            return
+        self._stop_editing()
+        self.queue_app.act(
+            lambda: self.queue_app.store.set_config(name, value),
+            lambda _: f"{name.replace('_', '-')} = {value}",
+        )
+
+    def _stop_editing(self) -> None:
+        self._editing = None
+        self.remove_class("-editing")
+        self.query_one("#problem", Static).update("")
+        self.query_one("#config", DataTable).focus()
+
+    def action_back(self) -> None:
+        if self._editing is not None:
+            self._stop_editing()
+        else:
+            self.dismiss()

@@ -1,0 +1,178 @@
+"""Job detail: every field, the attempt history, and the output of any attempt (live follow)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from queuectl_core.models import CANCELLABLE_STATES, Attempt, Job, JobState, Output
+from queuectl_tui import actions
+from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.text import clean_line, duration, exit_text, relative
+from queuectl_tui.theme import state_style
+from queuectl_tui.widgets.job_fields import job_fields
+from queuectl_tui.widgets.log_view import LogView
+
+
+class DetailScreen(LiveScreen):
+    """One job. ``f`` follows its output live; ``s`` switches stdout/stderr."""
+
+    AUTO_FOCUS = "#log"
+    BINDINGS = [
+        Binding("q,escape", "back", "Back"),
+        Binding("f", "follow", "Follow"),
+        Binding("s", "stream", "stdout/stderr"),
+        Binding("z", "zoom", "Zoom log"),
+        Binding("r", "retry", "Retry"),
+        Binding("c", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, job_id: str, *, follow: bool = False) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.follow = follow
+        self.stream = "stdout"
+        self.attempt: int | None = None  # None: the latest
+        self.job: Job | None = None
+        self._attempts: list[Attempt] = []
+        self._output: Output | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="fields")
+        yield DataTable[Text](id="attempts", cursor_type="row", zebra_stripes=True)
+        yield Static(id="log-title")
+        yield LogView(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#attempts", DataTable)
+        for label in ("#", "worker", "started", "took", "exit", "error"):
+            table.add_column(label, key=label)
+        self.queue_app.request_refresh()
+
+    async def reload(self, changed: bool) -> None:
+        store, now = self.queue_app.store, self.queue_app.clock()
+        if changed or self.job is None:
+            self.job = await store.get_job(self.job_id)
+            self._attempts = await store.attempts(self.job_id) if self.job else []
+            self._show_attempts(now)
+            if self._output is None or self._output_live():
+                await self._load_output()
+        self._show_fields(now)
+        self.refresh_bindings()
+
+    def _output_live(self) -> bool:
+        output = self._output
+        return output is None or not output.finished or output.attempt != self._wanted_attempt()
+
+    def _wanted_attempt(self) -> int | None:
+        if self.attempt is not None:
+            return self.attempt
+        return self._attempts[-1].attempt if self._attempts else None
+
+    async def _load_output(self) -> None:
+        wanted = self._wanted_attempt()
+        self._output = (
+            None if wanted is None else await self.queue_app.store.output(self.job_id, wanted)
+        )
+        self._show_output()
+
+    # --- rendering ---------------------------------------------------------------------------
+    def _show_fields(self, now: float) -> None:
+        fields = self.query_one("#fields", Static)
+        if self.job is None:
+            fields.update(Text(f"job {clean_line(self.job_id)} no longer exists", style="bold"))
+            return
+        style = state_style(self.app, self.job.state)
+        fields.update(job_fields(self.job, now, style, self.size.width))
+
+    def _show_attempts(self, now: float) -> None:
+        table = self.query_one("#attempts", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for item in self._attempts:
+            table.add_row(
+                Text(str(item.attempt), justify="right"),
+                Text(clean_line(item.worker_id or "-", 40)),
+                Text(relative(item.started_at, now)),
+                Text(duration(item.started_at, item.finished_at, now), justify="right"),
+                Text(exit_text(item.exit_code) or ("running" if item.finished_at is None else "-")),
+                Text(clean_line(item.error or "", 200)),
+                key=str(item.attempt),
+            )
+        if table.row_count:
+            wanted = self._wanted_attempt()
+            index = next((i for i, a in enumerate(self._attempts) if a.attempt == wanted), row)
+            table.move_cursor(row=index, animate=False)
+
+    def _show_output(self) -> None:
+        log = self.query_one(LogView)
+        output = self._output
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(f" {self.stream} ", style="reverse bold")
+        if output is None:
+            title.append("  no attempts yet")
+            log.show("")
+        else:
+            text = output.stdout if self.stream == "stdout" else output.stderr
+            title.append(f"  attempt {output.attempt} of {len(self._attempts)}")
+            title.append(f"  {len(text):,} chars")
+            if not output.finished:
+                title.append("  running", style="bold")
+            log.show(text, follow=self.follow)
+        if self.follow:
+            title.append("  following", style="bold")
+        title.append("   s: stdout/stderr  f: follow  z: zoom", style="dim")
+        self.query_one("#log-title", Static).update(title)
+
+    # --- interaction -------------------------------------------------------------------------
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is None or not event.data_table.has_focus:
+            return  # only the operator's own moves pick an attempt
+        chosen = int(event.row_key.value)
+        latest = self._attempts[-1].attempt if self._attempts else None
+        new = None if chosen == latest else chosen
+        if new != self.attempt:
+            self.attempt = new
+            if new is not None:
+                self.follow = False
+            self.run_worker(self._load_output(), group="output", exclusive=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in actions.WRITES and self.queue_app.readonly:
+            return None
+        job = self.job
+        if action == "retry":
+            return (job is not None and job.state in (JobState.FAILED, JobState.DEAD)) or None
+        if action == "cancel":
+            return (job is not None and job.state in CANCELLABLE_STATES) or None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_follow(self) -> None:
+        self.follow = not self.follow
+        if self.follow:
+            self.attempt = None
+            self.run_worker(self._load_output(), group="output", exclusive=True)
+        else:
+            self._show_output()
+
+    def action_stream(self) -> None:
+        self.stream = "stderr" if self.stream == "stdout" else "stdout"
+        self.query_one(LogView).show("")
+        self._show_output()
+
+    def action_zoom(self) -> None:
+        self.toggle_class("-zoom")
+
+    def action_retry(self) -> None:
+        if self.job is not None:
+            actions.retry(self.queue_app, self.job)
+
+    def action_cancel(self) -> None:
+        if self.job is not None:
+            actions.cancel(self.queue_app, self.job)

@@ -1,0 +1,231 @@
+"""The main screen: counts, views 1..6, search, and the windowed job table."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from queuectl_core.models import CANCELLABLE_STATES, JobState
+from queuectl_tui import actions
+from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.text import clean_line, thousands
+from queuectl_tui.widgets.counts import CountsPane
+from queuectl_tui.widgets.job_table import JobTable
+
+#: Rows loaded at once; the window moves when the cursor reaches its edge.
+WINDOW = 100
+VIEWS: list[tuple[JobState | None, str]] = [
+    (None, "All"),
+    (JobState.PENDING, "Pending"),
+    (JobState.PROCESSING, "Running"),
+    (JobState.COMPLETED, "Completed"),
+    (JobState.FAILED, "Failed"),
+    (JobState.DEAD, "Dead"),
+]
+#: A search count is a full scan; reuse it for this long while the store keeps changing.
+SEARCH_COUNT_TTL = 10.0
+
+
+class MainScreen(LiveScreen):
+    """Top level: ``q`` quits from here."""
+
+    AUTO_FOCUS = "#jobs"
+    BINDINGS = [
+        *[
+            Binding(str(i + 1), f"view({i})", f"View: {label}", show=False)
+            for i, (_, label) in enumerate(VIEWS)
+        ],
+        Binding("slash", "search", "Search"),
+        Binding("escape", "clear_search", "Clear search", show=False),
+        Binding("r", "retry", "Retry"),
+        Binding("R,shift+r", "retry_all", "Retry DLQ", key_display="R"),
+        Binding("c", "cancel", "Cancel"),
+        Binding("d", "purge", "Purge"),
+        Binding("n", "enqueue", "New"),
+        Binding("e", "config", "Config"),
+        Binding("w", "workers", "Workers"),
+        Binding("f", "follow", "Follow", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view_index = 0
+        self.search_text = ""
+        self.first_row = 0
+        self.total_rows = 0
+        self._search_count: tuple[tuple[int, str], int, float] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield CountsPane(id="counts-pane")
+        yield Static(id="views")
+        yield Input(placeholder="search id or command; enter: done, esc: clear", id="search")
+        yield JobTable(id="jobs")
+        yield Footer()
+
+    @property
+    def table(self) -> JobTable:
+        return self.query_one(JobTable)
+
+    # --- loading -----------------------------------------------------------------------------
+    async def reload(self, changed: bool) -> None:
+        store, now = self.queue_app.store, self.queue_app.clock()
+        if not changed and self.table.row_count:
+            self.table.tick(now)
+            return
+        request = (self.view_index, self.search_text, self.first_row)
+        state = VIEWS[self.view_index][0]
+        jobs = await store.list_jobs(
+            state=state,
+            search=self.search_text or None,
+            limit=WINDOW,
+            offset=self.first_row,
+            newest_first=True,
+        )
+        total = await self._count(state, now)
+        if request != (self.view_index, self.search_text, self.first_row):
+            return  # a newer request superseded this one
+        if not jobs and self.first_row > 0:
+            self.first_row = max(0, total - WINDOW)
+            await self.reload(True)
+            return
+        self.total_rows = total
+        self.table.more_above = self.first_row > 0
+        self.table.more_below = self.first_row + len(jobs) < total
+        self.table.show(jobs, now)
+        self._render_views()
+        self.refresh_bindings()
+
+    async def _count(self, state: JobState | None, now: float) -> int:
+        if not self.search_text:
+            snapshot = self.queue_app.snapshot
+            if snapshot is not None:
+                return snapshot.count(state)
+            return await self.queue_app.store.count_jobs(state=state)
+        key = (self.view_index, self.search_text)
+        cached = self._search_count
+        if cached is None or cached[0] != key or abs(now - cached[2]) > SEARCH_COUNT_TTL:
+            count = await self.queue_app.store.count_jobs(state=state, search=self.search_text)
+            self._search_count = cached = (key, count, now)
+        return cached[1]
+
+    def _render_views(self) -> None:
+        bar = Text(no_wrap=True, overflow="ellipsis")
+        for index, (_, label) in enumerate(VIEWS):
+            style = "reverse bold" if index == self.view_index else ""
+            bar.append(f" {index + 1} {label} ", style=style)
+        if self.search_text:
+            bar.append("  / ", style="bold")
+            bar.append(clean_line(self.search_text, 30), style="underline")
+        rows = self.table.row_count
+        where = (
+            f"{thousands(self.first_row + 1)}-{thousands(self.first_row + rows)}" if rows else "0"
+        )
+        bar.append(f"  {where} of {thousands(self.total_rows)}")
+        self.query_one("#views", Static).update(bar)
+
+    def _reload_soon(self, cursor: int | None = None) -> None:
+        async def load() -> None:
+            await self.reload(True)
+            if cursor is not None:
+                self.table.select_row(cursor)
+
+        self.run_worker(load(), group="page", exclusive=True)
+
+    # --- table messages ----------------------------------------------------------------------
+    def on_job_table_edge(self, message: JobTable.Edge) -> None:
+        last = max(0, self.total_rows - WINDOW)
+        if message.step == "home":
+            self.first_row, cursor = 0, 0
+        elif message.step == "end":
+            self.first_row, cursor = last, WINDOW
+        else:
+            target = self.first_row + message.table.cursor_row + int(message.step)
+            target = max(0, min(target, self.total_rows - 1))
+            self.first_row = max(0, min(target - WINDOW // 2, last))
+            cursor = target - self.first_row
+        self._reload_soon(cursor)
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            actions.open_detail(self.queue_app, str(event.row_key.value))
+
+    # --- search ------------------------------------------------------------------------------
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-active")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search_text, self.first_row = event.value.strip(), 0
+        self._reload_soon(0)
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.table.focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.remove_class("-active")
+        self.table.focus()
+        if search.value:
+            search.value = ""  # posts Changed, which reloads
+
+    # --- actions -----------------------------------------------------------------------------
+    def action_view(self, index: int) -> None:
+        self.view_index, self.first_row = index, 0
+        self._render_views()
+        self._reload_soon(0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in actions.WRITES and self.queue_app.readonly:
+            return None
+        job = self.table.selected if self.is_mounted else None
+        if action == "retry":
+            return (job is not None and job.state in (JobState.FAILED, JobState.DEAD)) or None
+        if action == "cancel":
+            return (job is not None and job.state in CANCELLABLE_STATES) or None
+        if action == "follow":
+            return (job is not None and job.state == JobState.PROCESSING) or None
+        return True
+
+    def action_retry(self) -> None:
+        if (job := self.table.selected) is not None:
+            actions.retry(self.queue_app, job)
+
+    def action_retry_all(self) -> None:
+        actions.retry_all(self.queue_app)
+
+    def action_cancel(self) -> None:
+        if (job := self.table.selected) is not None:
+            actions.cancel(self.queue_app, job)
+
+    def action_purge(self) -> None:
+        actions.purge(self.queue_app, VIEWS[self.view_index][0])
+
+    def action_enqueue(self) -> None:
+        actions.enqueue(self.queue_app)
+
+    def action_config(self) -> None:
+        actions.open_config(self.queue_app)
+
+    def action_workers(self) -> None:
+        actions.open_workers(self.queue_app)
+
+    def action_follow(self) -> None:
+        if (job := self.table.selected) is not None:
+            actions.open_detail(self.queue_app, job.id, follow=True)
+
+    def action_help(self) -> None:
+        actions.open_help(self.queue_app)
+
+    def action_quit(self) -> None:
+        self.app.exit()

@@ -1,0 +1,99 @@
+"""Purge dialog: delete finished jobs by state and age. It is its own confirm; default is No."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from queuectl_core.errors import InvalidInput
+from queuectl_core.models import FINISHED_STATES, JobState
+from queuectl_core.validation import parse_duration
+from queuectl_tui.snapshot import Snapshot
+from queuectl_tui.text import thousands
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeRequest:
+    """Delete jobs in ``states`` that finished more than ``older_than`` seconds ago."""
+
+    states: tuple[JobState, ...]
+    older_than: float
+
+
+class PurgeScreen(ModalScreen[PurgeRequest | None]):
+    """Only finished states (completed, dead, cancelled) can be purged."""
+
+    BINDINGS = [Binding("escape,n", "close", "No")]
+
+    def __init__(self, view: JobState | None, snapshot: Snapshot | None) -> None:
+        super().__init__(classes="dialog-screen")
+        self._view = view if view in FINISHED_STATES else JobState.COMPLETED
+        self._snapshot = snapshot
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form -danger") as box:
+            box.border_title = "Delete finished jobs"
+            for state in FINISHED_STATES:
+                yield Checkbox(str(state), state == self._view, id=f"s-{state}")
+            with Horizontal(classes="row"):
+                yield Label("older than")
+                yield Input("7d", placeholder="0 = any age; 30s, 5m, 2h, 7d", id="age")
+            yield Static(id="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("No", id="no", variant="primary")
+                yield Button("Delete", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self._describe()
+        self.query_one("#no", Button).focus()
+
+    def request(self) -> PurgeRequest:
+        """The chosen states and age; raises ``InvalidInput``."""
+        states = tuple(s for s in FINISHED_STATES if self.query_one(f"#s-{s}", Checkbox).value)
+        if not states:
+            raise InvalidInput("choose at least one state")
+        age = parse_duration(self.query_one("#age", Input).value.strip() or "0", "older than")
+        return PurgeRequest(states, age)
+
+    @on(Checkbox.Changed)
+    @on(Input.Changed)
+    def _describe(self) -> None:
+        problem = self.query_one("#problem", Static)
+        try:
+            request = self.request()
+        except InvalidInput as exc:
+            problem.update(Text(str(exc)))
+            problem.add_class("-error")
+            self.query_one("#yes", Button).disabled = True
+            return
+        problem.remove_class("-error")
+        self.query_one("#yes", Button).disabled = False
+        most = sum(self._snapshot.count(s) for s in request.states) if self._snapshot else 0
+        problem.update(
+            Text.assemble(
+                "Deletes up to ",
+                (thousands(most), "bold"),
+                " jobs and their output. ",
+                ("This cannot be undone.", "bold"),
+            )
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "yes":
+            try:
+                self.dismiss(self.request())
+            except InvalidInput:
+                return
+        else:
+            self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,128 @@
+"""Workers pane: every registered worker process, stale ones flagged; hosted slots managed here."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from queuectl_core.models import WorkerInfo
+from queuectl_tui import actions
+from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.snapshot import Snapshot
+from queuectl_tui.text import ago, clean_line
+from queuectl_tui.theme import variable
+
+_COLUMNS = ("worker", "host", "pid", "slots", "queues", "running", "heartbeat", "status")
+
+
+class WorkersScreen(LiveScreen):
+    """``s`` starts hosted slots, ``+``/``-`` scale them, ``x`` stops them gracefully."""
+
+    AUTO_FOCUS = "#workers"
+    BINDINGS = [
+        Binding("q,escape", "back", "Back"),
+        Binding("s", "start", "Start hosted"),
+        Binding("plus,equals_sign", "scale(1)", "More slots", key_display="+"),
+        Binding("minus", "scale(-1)", "Fewer slots", key_display="-"),
+        Binding("x", "stop", "Stop hosted"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="hosted")
+        yield DataTable[Text](id="workers", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#workers", DataTable)
+        for label in _COLUMNS:
+            table.add_column(label, key=label)
+        self.queue_app.request_refresh()
+
+    async def reload(self, changed: bool) -> None:
+        snapshot = self.queue_app.snapshot
+        if snapshot is not None:
+            self._show(snapshot)
+        self.refresh_bindings()
+
+    def _show(self, snapshot: Snapshot) -> None:
+        table = self.query_one("#workers", DataTable)
+        hosted = self.queue_app.hosted
+        hosted_id = hosted.worker_id if hosted is not None else None
+        row = table.cursor_row
+        table.clear()
+        for worker in snapshot.workers:
+            table.add_row(*self._cells(worker, snapshot, hosted_id), key=worker.id)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+        self.query_one("#hosted", Static).update(self._hosted_line(snapshot))
+
+    def _cells(self, worker: WorkerInfo, snapshot: Snapshot, hosted_id: str | None) -> list[Text]:
+        hosted = self.queue_app.hosted
+        slots = hosted.slots if hosted is not None and worker.id == hosted_id else worker.slots
+        if snapshot.is_stale(worker):
+            status = Text("STALE", style=f"{variable(self.app, 'error')} bold")
+        elif worker.stop_requested:
+            status = Text("stopping", style=variable(self.app, "warning"))
+        else:
+            status = Text("live", style=variable(self.app, "success"))
+        if worker.id == hosted_id:
+            status.append(" (here)")
+        jobs = ", ".join(worker.current_jobs) or "-"
+        return [
+            Text(clean_line(worker.id, 40)),
+            Text(clean_line(worker.host, 30)),
+            Text(str(worker.pid), justify="right"),
+            Text(f"{len(worker.current_jobs)}/{slots}", justify="right"),
+            Text(clean_line(",".join(worker.queues) or "all", 30)),
+            Text(clean_line(jobs, 60), no_wrap=True, overflow="ellipsis"),
+            Text(f"{ago(snapshot.now - worker.heartbeat_at)} ago", justify="right"),
+            status,
+        ]
+
+    def _hosted_line(self, snapshot: Snapshot) -> Text:
+        hosted = self.queue_app.hosted
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"{len(snapshot.live_workers)} live, {len(snapshot.workers)} registered. ")
+        if self.queue_app.readonly or hosted is None:
+            line.append("This console hosts no workers (read-only).", style="dim")
+        elif hosted.running:
+            line.append(f"This console hosts {hosted.slots} slot(s): + / - scale, x stops.")
+        else:
+            line.append("This console hosts no workers: s starts some here.", style="dim")
+        return line
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        hosted = self.queue_app.hosted
+        if action not in actions.WRITES:
+            return True
+        if hosted is None or self.queue_app.readonly:
+            return None
+        if action == "start":
+            return not hosted.running or None
+        return hosted.running or None
+
+    async def action_start(self) -> None:
+        hosted = self.queue_app.hosted
+        if hosted is not None:
+            await hosted.start(self.queue_app.default_slots)
+            self.queue_app.notify(f"started {hosted.slots} hosted worker slot(s)")
+            await self.queue_app.refresh_data(force=True)
+
+    async def action_scale(self, step: int) -> None:
+        hosted = self.queue_app.hosted
+        if hosted is not None and hosted.running:
+            hosted.scale(hosted.slots + step)
+            self.queue_app.notify(f"hosted slots: {hosted.slots}")
+            await self.queue_app.refresh_data(force=True)
+
+    async def action_stop(self) -> None:
+        hosted = self.queue_app.hosted
+        if hosted is not None:
+            hosted.stop()
+            self.queue_app.notify("hosted workers stop after their running jobs")
+            await self.queue_app.refresh_data(force=True)
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,1 @@
+"""Panes of the console; each renders its own slice of the app's snapshot."""
