@@ -61,6 +61,20 @@ class Reaper:
             self._process.wait(timeout=5)
 
 
+class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """Notes the moment the process exits: ``Process.wait()`` also waits for every pipe to close,
+    which a grandchild holding stdout can put off indefinitely."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=CHUNK, loop=loop)
+        self.exited: asyncio.Future[None] = loop.create_future()
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
 @dataclass
 class Execution:
     """A command in flight: its captured output and, once started, its process."""
@@ -134,8 +148,10 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         "QUEUECTL_JOB_ID": job.id,
         "QUEUECTL_ATTEMPT": str(job.attempts),
     }
+    loop = asyncio.get_running_loop()
     try:
-        process = await asyncio.create_subprocess_exec(
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _Protocol(loop),
             "/bin/sh",
             "-c",
             job.command,
@@ -150,6 +166,7 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         execution.done.set()
         where = f" (cwd {job.cwd})" if job.cwd else ""
         return Outcome(None, f"cannot start: {exc.strerror or exc}{where}")
+    process = asyncio.subprocess.Process(transport, protocol, loop)
     execution.process = process
     if reaper is not None:
         reaper.add(process.pid)
@@ -161,15 +178,15 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         execution.kill(execution.stop_reason)
     timed_out = None
     try:
-        await asyncio.wait_for(process.wait(), job.timeout)
+        await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout)
     except TimeoutError:
         timed_out = job.timeout
         _signal_group(process.pid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), KILL_GRACE)
+            await asyncio.wait_for(asyncio.shield(protocol.exited), KILL_GRACE)
         except TimeoutError:
             _signal_group(process.pid, signal.SIGKILL)
-            await process.wait()
+            await protocol.exited
     finally:
         # Whatever the shell left behind in its group dies with it; we never wait on their pipes.
         await asyncio.wait(pumps, timeout=PIPE_GRACE)
@@ -179,12 +196,13 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
             # A process that left the group (setsid) still holds a pipe: stop reading it.
             for pump in pumps:
                 pump.cancel()
-            process._transport.close()  # type: ignore[attr-defined]
+        transport.close()
         if reaper is not None:
             reaper.remove(process.pid)
         execution.done.set()
-    assert process.returncode is not None
-    outcome = describe(process.returncode, timed_out, execution.stop_reason)
+    returncode = transport.get_returncode()
+    assert returncode is not None
+    outcome = describe(returncode, timed_out, execution.stop_reason)
     return Outcome(
         outcome.exit_code, outcome.error, execution.stdout.text(), execution.stderr.text()
     )
