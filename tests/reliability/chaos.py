@@ -1,0 +1,174 @@
+"""The chaos run: marker-file jobs over 3 worker processes that are SIGKILLed and restarted.
+
+Each job sleeps a little, then appends ``<id> <attempt>`` to its own marker file as its last act,
+so a marker line means the command ran to completion. Afterwards every job must be completed,
+its attempt history consistent, and every completed run accounted for; a job with two marker
+lines ran twice, which is only legitimate when a kill landed between the command's exit and its
+recorded result (the attempt it belongs to then reads "worker lost").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpers import WorkerProcess, lines, run_cli, start_workers, wait_until
+
+from .support import configure, read_rows, state_counts
+
+WORKERS = 3
+SLOTS = 4
+
+
+@dataclass
+class ChaosResult:
+    """Figures of one run, and every inconsistency found."""
+
+    jobs: int
+    kills: int = 0
+    seconds: float = 0.0
+    completed: int = 0
+    lost: int = 0
+    ran_twice: int = 0
+    lost_attempts: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def figures(self) -> dict[str, object]:
+        return {
+            "jobs": self.jobs,
+            "kills": self.kills,
+            "seconds": round(self.seconds, 1),
+            "completed": self.completed,
+            "lost": self.lost,
+            "ran_twice": self.ran_twice,
+            "attempts_lost_to_kills": self.lost_attempts,
+        }
+
+
+def _write_jobs(path: Path, markers: Path, count: int, rng: random.Random) -> list[str]:
+    ids = [f"chaos-{n:05d}" for n in range(count)]
+    with path.open("w") as handle:
+        for job_id in ids:
+            pause = rng.choice(("0.05", "0.1", "0.2", "0.3", "0.4"))
+            command = (
+                f"sleep {pause}; "
+                f'echo "$QUEUECTL_JOB_ID $QUEUECTL_ATTEMPT" >> {markers}/$QUEUECTL_JOB_ID'
+            )
+            handle.write(json.dumps({"id": job_id, "command": command}) + "\n")
+    return ids
+
+
+def _kill_and_restart(
+    db: Path, workers: list[WorkerProcess], kills: int, rng: random.Random, deadline: float
+) -> int:
+    done = 0
+    while done < kills:
+        assert time.monotonic() < deadline, f"only {done} kills before the deadline"
+        time.sleep(rng.uniform(0.2, 0.6))
+        index = rng.randrange(len(workers))
+        victim = workers[index]
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.proc.wait(10)
+        done += 1
+        time.sleep(rng.uniform(0.0, 0.3))
+        workers[index] = start_workers(db, SLOTS)
+    return done
+
+
+def _check_job(
+    result: ChaosResult,
+    job: tuple[object, ...],
+    history: list[tuple[object, ...]],
+    marks: list[str],
+) -> None:
+    job_id, state, attempts, runs = job
+    problems = result.problems
+    if state != "completed":
+        problems.append(f"{job_id}: {state}")
+        result.lost += 1
+        return
+    numbers = [int(h[0]) for h in history]
+    if attempts != runs or numbers != list(range(1, int(str(attempts)) + 1)):
+        problems.append(f"{job_id}: attempts {attempts}, runs {runs}, history {numbers}")
+    errors = {int(h[0]): h[3] for h in history}
+    for number, _started, finished, error, exit_code in [(*h[:3], h[3], h[4]) for h in history]:
+        last = number == attempts
+        if finished is None:
+            problems.append(f"{job_id}: attempt {number} never closed")
+        if last and (exit_code != 0 or error is not None):
+            problems.append(f"{job_id}: completed but last attempt says {exit_code} {error}")
+        if not last and not str(error).startswith("worker lost"):
+            problems.append(f"{job_id}: attempt {number} failed with {error!r}")
+    ran = [int(m.split()[1]) for m in marks]
+    if not ran or attempts not in ran:
+        problems.append(f"{job_id}: recorded attempt {attempts} never ran (markers {ran})")
+        result.lost += 1
+    if len(set(ran)) != len(ran):
+        problems.append(f"{job_id}: one attempt ran twice: {ran}")
+    for number in ran:
+        if number != attempts and not str(errors.get(number)).startswith("worker lost"):
+            problems.append(f"{job_id}: attempt {number} ran but history says {errors.get(number)}")
+    if len(ran) > 1:
+        result.ran_twice += 1
+    result.lost_attempts += int(str(attempts)) - 1
+
+
+def verify(db: Path, markers: Path, ids: list[str], result: ChaosResult) -> None:
+    """Check every job against its history and its marker file."""
+    jobs = {r[0]: r for r in read_rows(db, "SELECT id, state, attempts, runs FROM jobs")}
+    history: dict[str, list[tuple[object, ...]]] = {}
+    for row in read_rows(
+        db,
+        "SELECT job_id, attempt, started_at, finished_at, error, exit_code FROM attempts "
+        "ORDER BY job_id, attempt",
+    ):
+        history.setdefault(row[0], []).append(row[1:])
+    for job_id in ids:
+        job = jobs.get(job_id)
+        if job is None:
+            result.problems.append(f"{job_id}: missing from the store")
+            result.lost += 1
+            continue
+        _check_job(result, job, history.get(job_id, []), lines(markers / job_id))
+    result.completed = sum(1 for r in jobs.values() if r[1] == "completed")
+
+
+def run_chaos(db: Path, tmp: Path, jobs: int, kills: int, seed: int) -> ChaosResult:
+    """Enqueue ``jobs``, run them across 3 workers while killing ``kills`` times, and verify."""
+    rng = random.Random(seed)
+    markers = tmp / "markers"
+    markers.mkdir()
+    configure(
+        db,
+        heartbeat_interval=0.5,
+        lease_timeout=3,
+        backoff_base=1,
+        backoff_max=1,
+        max_retries=25,
+        poll_interval_ms=100,
+    )
+    ids = _write_jobs(tmp / "jobs.jsonl", markers, jobs, rng)
+    run_cli("enqueue", "--file", str(tmp / "jobs.jsonl"), db=db)
+    result = ChaosResult(jobs)
+    started = time.monotonic()
+    workers = [start_workers(db, SLOTS) for _ in range(WORKERS)]
+    result.kills = _kill_and_restart(db, workers, kills, rng, started + 30 + jobs * 0.1)
+    wait_until(
+        lambda: state_counts(db).get("completed", 0) == jobs,
+        timeout=60 + jobs * 0.05,
+        interval=0.25,
+        message=f"all {jobs} jobs completed (now {state_counts(db)})",
+    )
+    result.seconds = time.monotonic() - started
+    run_cli("worker", "stop", "--timeout", "30", db=db)
+    for worker in workers:
+        assert worker.wait(30) == 0, worker.output()[-2000:]
+        for bad in ("Traceback", "database is locked", "internal error"):
+            assert bad not in worker.output(), worker.output()[-3000:]
+    verify(db, markers, ids, result)
+    return result
