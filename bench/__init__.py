@@ -1,0 +1,1 @@
+"""Reproducible benchmarks for queuectl: ``python -m bench`` (see docs/PERFORMANCE.md)."""

@@ -1,0 +1,47 @@
+"""W3: enqueue from the command line, timed as whole processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.stores import cli_env, queuectl_bin
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300)
+    return time.perf_counter() - start
+
+
+def bulk_rate(url: str, count: int, workdir: Path) -> float:
+    """Jobs per second for ``queuectl enqueue --file`` of ``count`` jobs (one whole process)."""
+    path = workdir / f"jobs-{count}.jsonl"
+    if not path.exists():
+        lines = (json.dumps({"command": f"echo {i}", "priority": i % 3}) for i in range(count))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = cli_env(url)
+    subprocess.run([*queuectl_bin(), "status"], env=env, check=True, stdout=subprocess.DEVNULL)
+    return count / _timed([*queuectl_bin(), "enqueue", "--file", str(path)], env)
+
+
+def single_ms(url: str, runs: int) -> float:
+    """Median milliseconds of ``runs`` single ``queuectl enqueue '{...}'`` processes."""
+    env = cli_env(url)
+    subprocess.run([*queuectl_bin(), "status"], env=env, check=True, stdout=subprocess.DEVNULL)
+    times = [
+        _timed([*queuectl_bin(), "enqueue", json.dumps({"command": f"echo {i}"})], env)
+        for i in range(runs)
+    ]
+    return statistics.median(times) * 1000
+
+
+def baseline_ms(which: str, runs: int) -> float:
+    """Median milliseconds of ``python -c pass`` or ``queuectl --version``."""
+    argv = [sys.executable, "-c", "pass"] if which == "python" else [*queuectl_bin(), "--version"]
+    return statistics.median(_timed(argv, cli_env()) for _ in range(runs)) * 1000

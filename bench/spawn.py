@@ -1,0 +1,59 @@
+"""W0, the ceiling: spawn ``/bin/sh -c true`` directly, exactly as the executor does, no queue."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+from queuectl_core.executor import install_child_watcher
+
+COMMAND = "true"
+
+
+async def _pump(stream: asyncio.StreamReader | None) -> None:
+    if stream is not None:
+        while await stream.read(65536):
+            pass
+
+
+async def _one(env: dict[str, str]) -> None:
+    # Same arguments as queuectl_core.executor.execute: pipes, DEVNULL stdin, new session.
+    process = await asyncio.create_subprocess_exec(
+        "/bin/sh",
+        "-c",
+        COMMAND,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
+    await asyncio.gather(_pump(process.stdout), _pump(process.stderr), process.wait())
+
+
+async def _spawn_all(count: int, concurrency: int, pidfd: bool) -> float:
+    if pidfd:
+        install_child_watcher()
+    else:
+        watcher = asyncio.ThreadedChildWatcher()  # the 3.11 default
+        watcher.attach_loop(asyncio.get_running_loop())
+        asyncio.set_child_watcher(watcher)
+    env = dict(os.environ)
+    remaining = count
+
+    async def lane() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await _one(env)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return time.perf_counter() - start
+
+
+def spawn_rate(count: int, concurrency: int, *, pidfd: bool) -> float:
+    """Commands per second spawning ``count`` shells, ``concurrency`` at a time."""
+    elapsed = asyncio.run(_spawn_all(count, concurrency, pidfd))
+    return count / elapsed

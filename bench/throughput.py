@@ -1,0 +1,76 @@
+"""W1 and W2: a real ``WorkerPool`` draining a pre-filled queue, in-process or as ``queuectl``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+
+from bench.stores import cli_env, queuectl_bin
+from queuectl_core.models import JobSpec
+from queuectl_core.store.base import open_store
+from queuectl_core.worker import WorkerPool
+
+BATCH = 5000
+
+
+async def fill(url: str, count: int, command: str) -> None:
+    """Enqueue ``count`` copies of ``command`` (not timed)."""
+    store = await open_store(url)
+    try:
+        for start in range(0, count, BATCH):
+            size = min(BATCH, count - start)
+            await store.enqueue([JobSpec(command=command) for _ in range(size)])
+    finally:
+        await store.close()
+
+
+async def _drain(url: str, slots: int) -> tuple[float, int]:
+    store = await open_store(url)
+    try:
+        pool = WorkerPool(store, slots=slots, drain=True)
+        start = time.perf_counter()
+        await pool.run()
+        elapsed = time.perf_counter() - start
+        return elapsed, pool.jobs_done
+    finally:
+        await store.close()
+
+
+def drain_in_process(url: str, count: int, command: str, slots: int) -> float:
+    """Seconds for an in-process pool of ``slots`` to run ``count`` jobs of ``command``."""
+    asyncio.run(fill(url, count, command))
+    elapsed, done = asyncio.run(_drain(url, slots))
+    if done != count:
+        raise RuntimeError(f"pool ran {done} jobs, expected {count}")
+    return elapsed
+
+
+def drain_cli(url: str, count: int, command: str, slots: int) -> float:
+    """Seconds for ``queuectl worker start --count N --drain`` (the whole process) to run them."""
+    asyncio.run(fill(url, count, command))
+    env = cli_env(url)
+    start = time.perf_counter()
+    subprocess.run(
+        [*queuectl_bin(), "worker", "start", "--count", str(slots), "--drain"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=600,
+    )
+    elapsed = time.perf_counter() - start
+    asyncio.run(_check_done(url, count))
+    return elapsed
+
+
+async def _check_done(url: str, count: int) -> None:
+    store = await open_store(url)
+    try:
+        counts = await store.counts()
+    finally:
+        await store.close()
+    done = sum(counts.values()) - counts[next(s for s in counts if s == "pending")]
+    if done != count:
+        raise RuntimeError(f"worker left jobs unfinished: {counts}")
