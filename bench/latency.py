@@ -9,7 +9,6 @@ soon as ``store.enqueue`` returns (after COMMIT).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import time

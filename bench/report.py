@@ -26,7 +26,7 @@ def _measured(row: Row) -> str:
         return "not available"
     if len(row.samples) == 1:
         return _fmt(row.median)
-    return f"{_fmt(row.median)} ({_fmt(row.low)}–{_fmt(row.high)})"
+    return f"{_fmt(row.median)} ({_fmt(row.low)}-{_fmt(row.high)})"
 
 
 def _met(row: Row) -> str:
@@ -42,10 +42,10 @@ def markdown(results: Results, machine: dict[str, Any], meta: dict[str, Any]) ->
         f"- Python {machine['python']}, SQLite {machine['sqlite']}, "
         f"PostgreSQL {machine['postgresql'] or 'not measured'}",
         f"- date: {machine['date']}; wall time of the run: {meta['elapsed_s']:.0f} s",
-        f"- load average (1 min) during the run: {meta['load_min']:.2f}–{meta['load_max']:.2f}"
+        f"- load average (1 min) during the run: {meta['load_min']:.2f}-{meta['load_max']:.2f}"
         f" on {machine['cores']} cores (other work on the machine inflates the figures)",
         "",
-        "Median over repetitions, min–max in brackets.",
+        "Median over repetitions, min-max in brackets.",
         "",
         "| id | workload | store | target | measured | unit | met | load | note |",
         "|---|---|---|---|---|---|---|---|---|",
