@@ -52,13 +52,7 @@ async def test_generated_ids_are_unique_and_time_ordered(store: Store) -> None:
     assert ids == sorted(ids)
 
 
-async def test_duplicate_id_in_store_rejects_the_whole_batch(
-    store: Store, backend: str, request: pytest.FixtureRequest
-) -> None:
-    if backend == "sqlite":
-        # SqliteStore.enqueue looks for the duplicate after executemany has already inserted the
-        # rows before it in the same transaction, so it names the first *new* id. Reported.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="SqliteStore names wrong id"))
+async def test_duplicate_id_in_store_rejects_the_whole_batch(store: Store) -> None:
     (first,) = await store.enqueue([JobSpec("echo first", id="dup")])
     with pytest.raises(DuplicateJob, match="'dup'"):
         await store.enqueue([JobSpec("echo new", id="new"), JobSpec("echo again", id="dup")])

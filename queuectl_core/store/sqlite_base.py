@@ -1,0 +1,184 @@
+"""Plumbing shared by the SQLite store's parts: one transaction per call on aiosqlite's thread."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from queuectl_core import wake
+from queuectl_core.config import Config
+from queuectl_core.errors import (
+    SchemaTooNew,
+    StoreUnavailable,
+)
+from queuectl_core.models import (
+    JobState,
+)
+from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store.base import WakeCallback
+from queuectl_core.store.rows import like_pattern
+
+T = TypeVar("T")
+Conn = sqlite3.Connection
+BUSY_TIMEOUT_MS = 30_000
+LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
+
+
+def job_filters(
+    state: JobState | None, queue: str | None, search: str | None
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if state is not None:
+        clauses.append("state = ?")
+        params.append(str(state))
+    if queue is not None:
+        clauses.append("queue = ?")
+        params.append(queue)
+    if search:
+        clauses.append("(id LIKE ? ESCAPE '\\' OR command LIKE ? ESCAPE '\\')")
+        params += [like_pattern(search)] * 2
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def read_config(conn: Conn) -> Config:
+    return Config.from_raw(dict(conn.execute("SELECT key, value FROM config").fetchall()))
+
+
+def migrate(conn: Conn) -> None:
+    if conn.execute("PRAGMA user_version").fetchone()[0] == len(sql.MIGRATIONS):
+        return  # the common case: no write lock needed just to check
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(sql.MIGRATIONS):
+            raise SchemaTooNew(
+                f"store schema version {version} is newer than this queuectl supports "
+                f"({len(sql.MIGRATIONS)}); upgrade queuectl"
+            )
+        for number in range(version, len(sql.MIGRATIONS)):
+            for statement in split_statements(sql.MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def prepare_file(path: Path) -> None:
+    """Create the directory and an empty 0600 file, so -wal/-shm inherit owner-only modes."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
+def config_dict(config: Config) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in config.__slots__}
+
+
+class SqliteBase:
+    """Connection, clock and transaction helpers; the operations live in the subclasses."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, clock: Callable[[], float]) -> None:
+        self._db = db
+        self.path = path
+        self.url = str(path)
+        self._clock = clock
+        self._host = socket.gethostname()
+        self._listener: wake.Listener | None = None
+        self._own_writes = 0
+
+    async def close(self) -> None:
+        await self.unlisten()
+        await self._db.close()
+
+    def now(self) -> float:
+        return self._clock()
+
+    # --- plumbing ---------------------------------------------------------------------------
+    async def _run(self, fn: Callable[[Conn], T]) -> T:
+        # aiosqlite's own queue: the function runs on the connection's thread, in order.
+        try:
+            return await self._db._execute(fn, self._db._conn)  # type: ignore[no-untyped-call,no-any-return]
+        except sqlite3.DatabaseError as exc:
+            # Locked past the busy timeout, disk full, corrupt file, read-only file system.
+            raise StoreUnavailable(f"store {self.path}: {exc}") from None
+
+    async def _tx(self, fn: Callable[[Conn], T]) -> T:
+        """Run ``fn`` in one write transaction (lock taken up front), retrying while busy."""
+
+        def transaction(conn: Conn) -> T:
+            for attempt in range(5):
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == 4:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+                return result
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+        result = await self._run(transaction)
+        self._own_writes += 1
+        return result
+
+    async def _read(self, fn: Callable[[Conn], T]) -> T:
+        def transaction(conn: Conn) -> T:
+            conn.execute("BEGIN")
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
+
+        return await self._run(transaction)
+
+    def _notify_local(self, conn: Conn, message: bytes) -> None:
+        """Wake the idle workers of this store on this host (best effort)."""
+        horizon = self._clock() - 120
+        rows = conn.execute(
+            "SELECT id FROM workers WHERE host = ? AND heartbeat_at > ?", (self._host, horizon)
+        ).fetchall()
+        if rows:
+            wake.notify((wake.address(self.url, r[0]) for r in rows), message)
+
+    # --- config -----------------------------------------------------------------------------
+    async def listen(self, worker_id: str, callback: WakeCallback) -> None:
+        await self.unlisten()
+        try:
+            self._listener = await wake.Listener.bind(wake.address(self.url, worker_id), callback)
+        except OSError:
+            self._listener = None  # no wake-ups: workers fall back to polling
+
+    async def unlisten(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None

@@ -1,0 +1,319 @@
+"""SQLite store, producer and operator side: enqueue, read, cancel, retry, purge, metrics."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from queuectl_core import wake
+from queuectl_core.config import Config, check_combination, normalize_key, parse_value
+from queuectl_core.errors import (
+    DuplicateJob,
+    InvalidState,
+    JobNotFound,
+)
+from queuectl_core.models import (
+    CANCELLABLE_STATES,
+    Attempt,
+    Job,
+    JobSpec,
+    JobState,
+    Metrics,
+    Output,
+)
+from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store.metrics import build_metrics
+from queuectl_core.store.rows import attempt_from_row, job_from_row
+from queuectl_core.store.sqlite_base import (
+    Conn,
+    SqliteBase,
+    config_dict,
+    job_filters,
+    read_config,
+)
+
+
+class SqliteJobs(SqliteBase):
+    """Operations of producers, operators and the console."""
+
+    async def get_config(self) -> Config:
+        return await self._read(read_config)
+
+    async def set_config(self, key: str, value: str) -> Config:
+        spec = normalize_key(key)
+        parsed = parse_value(spec, value)
+
+        def write(conn: Conn) -> Config:
+            current = read_config(conn)
+            updated = Config(**{**config_dict(current), spec.name: parsed})
+            check_combination(updated)
+            conn.execute(
+                "INSERT INTO config (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (spec.name, str(parsed)),
+            )
+            return updated
+
+        return await self._tx(write)
+
+    # --- producers and operators ------------------------------------------------------------
+    async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
+        from queuectl_core.ids import new_job_id
+
+        def write(conn: Conn) -> list[Job]:
+            config = read_config(conn)
+            now = self._clock()
+            rows = []
+            for spec in specs:
+                timeout = spec.timeout if spec.timeout_given else (config.default_timeout or None)
+                retries = config.max_retries if spec.max_retries is None else spec.max_retries
+                run_at = now if spec.run_at is None else spec.run_at
+                job_id = spec.id or new_job_id()
+                env = json.dumps(spec.env)
+                head = (job_id, spec.command, spec.queue, spec.priority, retries, timeout, run_at)
+                rows.append((*head, now, now, env, spec.cwd))
+            conn.execute("SAVEPOINT batch")
+            try:
+                conn.executemany(sql.INSERT_JOB, rows)
+            except sqlite3.IntegrityError:
+                # Undo this batch's rows first, or they would look like the existing ones.
+                conn.execute("ROLLBACK TO batch")
+                raise DuplicateJob(_duplicate_message(conn, [row[0] for row in rows])) from None
+            conn.execute("RELEASE batch")
+            self._notify_local(conn, wake.WORK)
+            return [
+                Job(
+                    r[0],
+                    r[1],
+                    JobState.PENDING,
+                    r[2],
+                    r[3],
+                    0,
+                    r[4],
+                    r[5],
+                    r[6],
+                    now,
+                    now,
+                    s.env,
+                    s.cwd,
+                )
+                for r, s in zip(rows, specs, strict=True)
+            ]
+
+        return await self._tx(write)
+
+    async def get_job(self, job_id: str) -> Job | None:
+        def read(conn: Conn) -> Job | None:
+            row = conn.execute(
+                f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+            return job_from_row(row) if row else None
+
+        return await self._read(read)
+
+    async def list_jobs(
+        self,
+        *,
+        state: JobState | None = None,
+        queue: str | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[Job]:
+        where, params = job_filters(state, queue, search)
+        order = "DESC" if newest_first else "ASC"
+        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} ORDER BY seq {order} LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+
+        def read(conn: Conn) -> list[Job]:
+            return [job_from_row(r) for r in conn.execute(query, params)]
+
+        return await self._read(read)
+
+    async def count_jobs(
+        self, *, state: JobState | None = None, queue: str | None = None, search: str | None = None
+    ) -> int:
+        if queue is None and not search:
+            counts = await self.counts()
+            return counts[state] if state is not None else sum(counts.values())
+        where, params = job_filters(state, queue, search)
+
+        def read(conn: Conn) -> int:
+            return int(conn.execute(f"SELECT count(*) FROM jobs{where}", params).fetchone()[0])
+
+        return await self._read(read)
+
+    async def counts(self) -> dict[JobState, int]:
+        def read(conn: Conn) -> dict[JobState, int]:
+            rows = conn.execute("SELECT state, n FROM state_counts").fetchall()
+            return {JobState(s): n for s, n in rows}
+
+        return await self._read(read)
+
+    async def attempts(self, job_id: str) -> list[Attempt]:
+        def read(conn: Conn) -> list[Attempt]:
+            rows = conn.execute(
+                "SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error "
+                "FROM attempts WHERE job_id = ? ORDER BY attempt",
+                (job_id,),
+            )
+            return [attempt_from_row(r) for r in rows]
+
+        return await self._read(read)
+
+    async def output(self, job_id: str, attempt: int | None = None) -> Output | None:
+        def read(conn: Conn) -> Output | None:
+            if attempt is None:
+                row = conn.execute(
+                    "SELECT attempt, finished_at FROM attempts WHERE job_id = ? "
+                    "ORDER BY attempt DESC LIMIT 1",
+                    (job_id,),
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    "SELECT attempt, finished_at FROM attempts WHERE job_id = ? AND attempt = ?",
+                    (job_id, attempt),
+                ).fetchone()
+            if row is None:
+                return None
+            out = conn.execute(
+                "SELECT stdout, stderr FROM outputs WHERE job_id = ? AND attempt = ?",
+                (job_id, row[0]),
+            ).fetchone() or ("", "")
+            return Output(job_id, row[0], out[0], out[1], row[1] is not None)
+
+        return await self._read(read)
+
+    def _load_for_change(
+        self, conn: Conn, job_ids: Sequence[str], allowed: Sequence[JobState], verb: str
+    ) -> list[tuple[Job, int]]:
+        found = []
+        for job_id in dict.fromkeys(job_ids):
+            row = conn.execute(
+                f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+            if row is None:
+                raise JobNotFound(f"no job with id {job_id!r}")
+            job = job_from_row(row)
+            if job.state not in allowed:
+                names = ", ".join(str(s) for s in allowed)
+                raise InvalidState(
+                    f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}"
+                )
+            found.append((job, job.runs))
+        return found
+
+    async def cancel(self, job_ids: Sequence[str]) -> list[Job]:
+        def write(conn: Conn) -> list[Job]:
+            now = self._clock()
+            jobs = self._load_for_change(conn, job_ids, CANCELLABLE_STATES, "cancelled")
+            for job, run in jobs:
+                conn.execute(
+                    "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, "
+                    "lease_expires_at = NULL, last_error = 'cancelled by operator' WHERE id = ?",
+                    (now, now, job.id),
+                )
+                if job.state == JobState.PROCESSING:
+                    conn.execute(sql.CLOSE_ATTEMPT, (now, "cancelled", job.id, run))
+            if any(job.state == JobState.PROCESSING for job, _ in jobs):
+                self._notify_local(conn, wake.CONTROL)
+            return [self._reload(conn, job.id) for job, _ in jobs]
+
+        return await self._tx(write)
+
+    @staticmethod
+    def _reload(conn: Conn, job_id: str) -> Job:
+        row = conn.execute(f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return job_from_row(row)
+
+    async def retry(self, job_ids: Sequence[str], *, allow_failed: bool = False) -> list[Job]:
+        allowed = (JobState.DEAD, JobState.FAILED) if allow_failed else (JobState.DEAD,)
+
+        def write(conn: Conn) -> list[Job]:
+            now = self._clock()
+            jobs = self._load_for_change(conn, job_ids, allowed, "retried")
+            for job, _ in jobs:
+                # A dead job starts over with a full set of attempts; a failed one skips its wait.
+                reset = job.state == JobState.DEAD
+                conn.execute(
+                    "UPDATE jobs SET state = 'pending', run_at = ?, updated_at = ?, "
+                    "attempts = CASE WHEN ? THEN 0 ELSE attempts END WHERE id = ?",
+                    (now, now, reset, job.id),
+                )
+            self._notify_local(conn, wake.WORK)
+            return [self._reload(conn, job.id) for job, _ in jobs]
+
+        return await self._tx(write)
+
+    async def retry_all_dead(self) -> int:
+        def write(conn: Conn) -> int:
+            now = self._clock()
+            count = conn.execute(
+                "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? "
+                "WHERE state = 'dead'",
+                (now, now),
+            ).rowcount
+            if count:
+                self._notify_local(conn, wake.WORK)
+            return count
+
+        return await self._tx(write)
+
+    async def purge(self, states: Sequence[JobState], finished_before: float) -> int:
+        def write(conn: Conn) -> int:
+            total = 0
+            for state in states:
+                total += conn.execute(
+                    "DELETE FROM jobs WHERE state = ? AND coalesce(finished_at, updated_at) < ?",
+                    (str(state), finished_before),
+                ).rowcount
+            return total
+
+        return await self._tx(write)
+
+    async def metrics(self) -> Metrics:
+        def read(conn: Conn) -> Metrics:
+            now = self._clock()
+            counts = {s: n for s, n in conn.execute("SELECT state, n FROM state_counts")}
+            durations = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT finished_at - started_at FROM jobs INDEXED BY jobs_state_finished "
+                    "WHERE state = 'completed' AND finished_at > ? "
+                    "ORDER BY finished_at DESC LIMIT 10000",
+                    (now - 86400,),
+                )
+            ]
+            finished = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT finished_at FROM jobs INDEXED BY jobs_state_finished "
+                    "WHERE state = 'completed' AND finished_at > ?",
+                    (now - 3600,),
+                )
+            ]
+            return build_metrics(counts, durations, finished, now)
+
+        return await self._read(read)
+
+    async def change_token(self) -> int:
+        def read(conn: Conn) -> int:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+        # data_version only moves for other connections' commits; add our own writes.
+        return (await self._run(read)) * 1_000_003 + self._own_writes
+
+    # --- workers ----------------------------------------------------------------------------
+
+
+def _duplicate_message(conn: Conn, ids: list[str]) -> str:
+    seen: set[str] = set()
+    for job_id in ids:
+        if job_id in seen:
+            return f"job id {job_id!r} appears twice in the input"
+        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
+            return f"job {job_id!r} already exists"
+        seen.add(job_id)
+    return "duplicate job id"

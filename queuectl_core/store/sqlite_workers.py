@@ -1,0 +1,224 @@
+"""SQLite store, worker side: registration, heartbeats, claim, finish, release, recovery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from queuectl_core import wake
+from queuectl_core.models import (
+    Finish,
+    Heartbeat,
+    Job,
+    WorkerInfo,
+)
+from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store.rows import job_from_row, worker_from_row
+from queuectl_core.store.sqlite_base import LOST_ERROR, Conn, SqliteBase, read_config
+
+
+class SqliteWorkerOps(SqliteBase):
+    """Operations of the worker pool."""
+
+    async def register_worker(self, info: WorkerInfo) -> None:
+        def write(conn: Conn) -> None:
+            now = self._clock()
+            conn.execute(
+                "INSERT OR REPLACE INTO workers (id, host, pid, slots, queues, started_at, "
+                "heartbeat_at, current_jobs, stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)",
+                (info.id, info.host, info.pid, info.slots, json.dumps(info.queues), now, now),
+            )
+
+        await self._tx(write)
+
+    async def deregister_worker(self, worker_id: str) -> None:
+        await self._tx(lambda conn: conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,)))
+
+    async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]:
+        def read(conn: Conn) -> list[WorkerInfo]:
+            horizon = -1.0 if include_stale else self._clock() - read_config(conn).lease_timeout
+            rows = conn.execute(
+                "SELECT id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs, "
+                "stop_requested FROM workers WHERE heartbeat_at > ? ORDER BY started_at",
+                (horizon,),
+            )
+            return [worker_from_row(r) for r in rows]
+
+        return await self._read(read)
+
+    async def request_stop(self) -> int:
+        def write(conn: Conn) -> int:
+            horizon = self._clock() - read_config(conn).lease_timeout
+            count = conn.execute(
+                "UPDATE workers SET stop_requested = 1 WHERE heartbeat_at > ?", (horizon,)
+            ).rowcount
+            self._notify_local(conn, wake.CONTROL)
+            return count
+
+        return await self._tx(write)
+
+    async def heartbeat(
+        self, worker_id: str, running: Sequence[tuple[str, int]], lease: float
+    ) -> Heartbeat:
+        def write(conn: Conn) -> Heartbeat:
+            now = self._clock()
+            row = conn.execute(
+                "UPDATE workers SET heartbeat_at = ?, current_jobs = ? WHERE id = ? "
+                "RETURNING stop_requested",
+                (now, json.dumps([j for j, _ in running]), worker_id),
+            ).fetchone()
+            lost = set()
+            for job_id, run in running:
+                renewed = conn.execute(
+                    "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND worker_id = ? "
+                    "AND runs = ? AND state = 'processing'",
+                    (now + lease, job_id, worker_id, run),
+                ).rowcount
+                if not renewed:
+                    lost.add(job_id)
+            return Heartbeat(frozenset(lost), bool(row[0]) if row else False)
+
+        return await self._tx(write)
+
+    def _claimer(
+        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> Callable[[Conn], list[Job]]:
+        params: dict[str, Any] = {"worker": worker_id, "limit": limit}
+        queue_filter = ""
+        if queues:
+            names = [f":q{i}" for i in range(len(queues))]
+            queue_filter = f"AND queue IN ({', '.join(names)})"
+            params.update({f"q{i}": q for i, q in enumerate(queues)})
+        statement = sql.CLAIM.format(queue_filter=queue_filter)
+
+        def claim(conn: Conn) -> list[Job]:
+            now = self._clock()
+            rows = conn.execute(statement, {**params, "now": now, "lease": now + lease})
+            jobs = [job_from_row(r) for r in rows.fetchall()]
+            jobs.sort(key=lambda j: (-j.priority, j.created_at))
+            return jobs
+
+        return claim
+
+    async def claim(
+        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> list[Job]:
+        return await self._tx(self._claimer(worker_id, queues, limit, lease))
+
+    async def save_output(self, items: Sequence[tuple[str, int, str, str]]) -> None:
+        if items:
+            await self._tx(lambda conn: conn.executemany(sql.SAVE_LIVE_OUTPUT, items))
+
+    def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
+        if not finishes:
+            return []
+        config = read_config(conn)
+        now = self._clock()
+        owned = []
+        for item in finishes:
+            outcome = item.outcome
+            params = {
+                "id": item.job_id,
+                "worker": item.worker_id,
+                "run": item.attempt,
+                "now": now,
+                "ok": outcome.succeeded,
+                "exit_code": outcome.exit_code,
+                "error": outcome.error,
+            }
+            attempts = conn.execute("SELECT attempts FROM jobs WHERE id = ?", (item.job_id,))
+            row = attempts.fetchone()
+            retry_at = now + config.backoff(row[0] if row else 1)
+            updated = conn.execute(sql.FINISH_JOB, {**params, "retry_at": retry_at}).rowcount
+            conn.execute(sql.FINISH_ATTEMPT, params)
+            if outcome.stdout or outcome.stderr:
+                conn.execute(
+                    sql.SAVE_OUTPUT, (item.job_id, item.attempt, outcome.stdout, outcome.stderr)
+                )
+            owned.append(bool(updated))
+        return owned
+
+    async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
+        return await self._tx(lambda conn: self._finish(conn, finishes))
+
+    async def finish_and_claim(
+        self,
+        finishes: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+    ) -> tuple[list[bool], list[Job]]:
+        claim = self._claimer(worker_id, queues, limit, lease)
+
+        def write(conn: Conn) -> tuple[list[bool], list[Job]]:
+            owned = self._finish(conn, finishes)
+            return owned, claim(conn) if limit > 0 else []
+
+        return await self._tx(write)
+
+    async def release(self, job_id: str, worker_id: str, run: int) -> bool:
+        def write(conn: Conn) -> bool:
+            now = self._clock()
+            released = conn.execute(
+                "UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), "
+                "runs = runs - 1, run_at = ?, updated_at = ?, started_at = NULL, "
+                "lease_expires_at = NULL WHERE id = ? AND worker_id = ? AND runs = ? "
+                "AND state = 'processing'",
+                (now, now, job_id, worker_id, run),
+            ).rowcount
+            if released:
+                conn.execute("DELETE FROM attempts WHERE job_id = ? AND attempt = ?", (job_id, run))
+                conn.execute("DELETE FROM outputs WHERE job_id = ? AND attempt = ?", (job_id, run))
+            return bool(released)
+
+        return await self._tx(write)
+
+    async def recover(self, dead_workers: Sequence[str] = ()) -> list[str]:
+        def write(conn: Conn) -> list[str]:
+            config = read_config(conn)
+            now = self._clock()
+            lost = LOST_ERROR.format(config.lease_timeout)
+            found = [(*row[:3], lost) for row in conn.execute(sql.EXPIRED, (now,))]
+            for worker_id in dead_workers:
+                gone = f"worker lost (process of {worker_id} is gone)"
+                found += [(*row[:3], gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
+                conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
+            recovered = []
+            for job_id, run, attempts, error in found:
+                retry_at = now + config.backoff(attempts)
+                conn.execute(sql.RECOVER_JOB, (retry_at, now, now, error, job_id, run))
+                conn.execute(sql.CLOSE_ATTEMPT, (now, error, job_id, run))
+                recovered.append(job_id)
+            # Rows of workers that vanished long ago only clutter the workers pane.
+            conn.execute(
+                "DELETE FROM workers WHERE heartbeat_at < ?", (now - 10 * config.lease_timeout,)
+            )
+            if recovered:
+                self._notify_local(conn, wake.WORK)
+            return recovered
+
+        return await self._tx(write)
+
+    async def next_due(self, queues: Sequence[str] | None) -> float | None:
+        query = "SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed')"
+        params: list[str] = []
+        if queues:
+            query += f" AND queue IN ({', '.join('?' * len(queues))})"
+            params = list(queues)
+
+        def read(conn: Conn) -> float | None:
+            value = conn.execute(query, params).fetchone()[0]
+            return None if value is None else float(value)
+
+        return await self._read(read)
+
+    async def has_unfinished(self) -> bool:
+        def read(conn: Conn) -> bool:
+            row = conn.execute(
+                "SELECT sum(n) FROM state_counts WHERE state IN ('pending', 'failed', 'processing')"
+            ).fetchone()
+            return bool(row[0])
+
+        return await self._read(read)
