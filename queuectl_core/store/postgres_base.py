@@ -8,6 +8,7 @@ one-line message; the pool replaces dead connections on the next call, so caller
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Self, TypeVar
@@ -46,7 +47,17 @@ def _reason(exc: BaseException) -> str:
 def _is_lost(exc: BaseException) -> bool:
     if isinstance(exc, _LOST):
         return True
+    # The server's goodbye (FATAL on an idle connection) can leave the protocol confused
+    # before the socket's end is seen: "cannot switch to state ...; another operation".
+    if isinstance(exc, asyncpg.InternalClientError):
+        return True
     return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+
+
+def _discard(conn: Conn) -> None:
+    """Never hand a half-dead connection out again (it may already be back in the pool)."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
 
 
 def _where(url: str) -> str:
@@ -138,15 +149,22 @@ class PgBase:
         for attempt in range(2 if retry else 1):
             try:
                 async with self._pool.acquire() as conn:
-                    if not tx:
-                        return await fn(conn)
-                    async with conn.transaction():
-                        return await fn(conn)
+                    try:
+                        if not tx:
+                            return await fn(conn)
+                        async with conn.transaction():
+                            return await fn(conn)
+                    except Exception as exc:
+                        if _is_lost(exc):
+                            _discard(conn)
+                        raise
             except QueueError:
                 raise
             except Exception as exc:
                 if not _is_lost(exc):
                     raise
+                # One dead connection usually means a restart: replace the others as well.
+                await self._pool.expire_connections()
                 if attempt == 1 or not retry:
                     raise StoreUnavailable(
                         f"lost connection to PostgreSQL at {self._where}: {_reason(exc)}"
