@@ -10,8 +10,9 @@ from typing import TypeVar
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from queuectl_core.errors import QueueError
 from queuectl_core.store.base import Store, open_store
@@ -33,6 +34,10 @@ class QueueApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "queuectl"
     ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "Quit now (jobs untouched)", show=False, priority=True),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
 
     snapshot: var[Snapshot | None] = var(None, always_update=True)
 
@@ -155,7 +160,14 @@ class QueueApp(App[None]):
         yield from commands_for(self, screen)
 
     async def action_quit(self) -> None:
+        """Leave at once; jobs are never touched (hosted slots hand theirs back as pending)."""
         self.exit()
+
+    def action_help(self) -> None:
+        from queuectl_tui.actions import open_help
+
+        if not isinstance(self.screen, ModalScreen):
+            open_help(self)
 
     async def on_unmount(self) -> None:
         if self.hosted is not None:

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from queuectl_tui.app import QueueApp
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.main import MainScreen
@@ -25,7 +26,6 @@ _EXTRA = {
     "Anywhere": [
         ("ctrl+p", "Command palette: every action by name"),
         ("tab", "Next pane"),
-        ("ctrl+c", "Quit now (jobs are never touched)"),
     ],
 }
 _KEY_NAMES = {"slash": "/", "question_mark": "?", "plus": "+", "minus": "-", "escape": "esc"}
@@ -49,7 +49,7 @@ def help_table() -> Table:
         ("Job detail", _rows(DetailScreen.BINDINGS)),
         ("Workers", _rows(WorkersScreen.BINDINGS)),
         ("Config", _rows(ConfigScreen.BINDINGS)),
-        ("Anywhere", [("?", "This help"), *_EXTRA["Anywhere"]]),
+        ("Anywhere", _rows(QueueApp.BINDINGS) + _EXTRA["Anywhere"]),
     ]
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True, min_width=10)

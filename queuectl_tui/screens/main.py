@@ -48,7 +48,6 @@ class MainScreen(LiveScreen):
         Binding("e", "config", "Config"),
         Binding("w", "workers", "Workers"),
         Binding("f", "follow", "Follow", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -223,9 +222,6 @@ class MainScreen(LiveScreen):
     def action_follow(self) -> None:
         if (job := self.table.selected) is not None:
             actions.open_detail(self.queue_app, job.id, follow=True)
-
-    def action_help(self) -> None:
-        actions.open_help(self.queue_app)
 
     def action_quit(self) -> None:
         self.app.exit()
