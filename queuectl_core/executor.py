@@ -189,9 +189,11 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
             await protocol.exited
     finally:
         # Whatever the shell left behind in its group dies with it; we never wait on their pipes.
-        await asyncio.wait(pumps, timeout=PIPE_GRACE)
+        if not all(pump.done() for pump in pumps):
+            await asyncio.wait(pumps, timeout=PIPE_GRACE)
         _signal_group(process.pid, signal.SIGKILL)
-        await asyncio.wait(pumps, timeout=PIPE_GRACE)
+        if not all(pump.done() for pump in pumps):
+            await asyncio.wait(pumps, timeout=PIPE_GRACE)
         if not all(pump.done() for pump in pumps):
             # A process that left the group (setsid) still holds a pipe: stop reading it.
             for pump in pumps:
