@@ -266,24 +266,30 @@ class WorkerPool:
 
         A reused pid only makes us wait for the lease, so this can never recover a live worker.
         """
-        host = socket.gethostname()
         silent = self.store.now() - 2 * self.config.heartbeat_interval
-        dead = []
-        for worker in await self.store.list_workers(include_stale=True):
-            if worker.host != host or worker.id == self.worker_id or worker.heartbeat_at > silent:
-                continue
-            try:
-                os.kill(worker.pid, 0)
-            except ProcessLookupError:
-                dead.append(worker.id)
-            except PermissionError:
-                continue
-        return dead
+        return [
+            worker.id
+            for worker in await self.store.list_workers(include_stale=True)
+            if worker.id != self.worker_id and worker.heartbeat_at < silent and process_gone(worker)
+        ]
 
     async def _recover(self) -> None:
         recovered = await self.store.recover(await self._dead_neighbours())
         if recovered:
             log.warning("recovered %d jobs from lost workers: %s", len(recovered), recovered[:5])
+
+
+def process_gone(worker: WorkerInfo) -> bool:
+    """True only when ``worker`` ran on this host and its process no longer exists."""
+    if worker.host != socket.gethostname():
+        return False
+    try:
+        os.kill(worker.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _report_fenced(finishes: list[Finish], owned: list[bool]) -> None:

@@ -18,10 +18,17 @@ from queuectl_core.cli.common import (
     worker_dict,
 )
 from queuectl_core.errors import JobNotFound
-from queuectl_core.models import Job, JobState, Output
+from queuectl_core.models import Job, JobState, Output, WorkerInfo
 from queuectl_core.store.base import Store
 
 STATES = [str(s) for s in JobState]
+
+
+def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
+    """Drop workers of this host whose process is gone (SIGKILLed) before their lease says so."""
+    from queuectl_core.worker import process_gone
+
+    return [w for w in workers if not process_gone(w)]
 
 
 @click.command()
@@ -30,8 +37,8 @@ STATES = [str(s) for s in JobState]
 def status(ctx: click.Context, as_json: bool) -> None:
     """Counts of jobs by state and the live workers."""
 
-    async def read(store: Store) -> tuple[dict[JobState, int], list]:  # type: ignore[type-arg]
-        return await store.counts(), await store.list_workers()
+    async def read(store: Store) -> tuple[dict[JobState, int], list[WorkerInfo]]:
+        return await store.counts(), live_workers(await store.list_workers())
 
     counts, workers = with_store(ctx, read)
     if as_json:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from queuectl_core.cli.common import store_url, with_store
+from queuectl_core.cli.inspect import live_workers
 from queuectl_core.store.base import Store, open_store
 from queuectl_core.worker import WorkerPool, dedupe_queues
 
@@ -120,7 +121,7 @@ async def _stop(store: Store, timeout: float | None) -> int:
     click.echo(f"asked {asked} worker(s) to stop; waiting for running jobs to finish", err=True)
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        alive = [w for w in await store.list_workers() if w.id in ids]
+        alive = [w for w in live_workers(await store.list_workers()) if w.id in ids]
         if not alive:
             click.echo("all workers stopped", err=True)
             return 0
