@@ -44,7 +44,7 @@ class MainScreen(LiveScreen):
         Binding("R,shift+r", "retry_all", "Retry DLQ", key_display="R"),
         Binding("c", "cancel", "Cancel"),
         Binding("d", "purge", "Purge"),
-        Binding("n", "enqueue", "New"),
+        Binding("n", "enqueue", "New job"),
         Binding("e", "config", "Config"),
         Binding("w", "workers", "Workers"),
         Binding("f", "follow", "Follow", show=False),

@@ -205,7 +205,7 @@ async def test_palette_offers_every_action_of_the_screen(app: QueueApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         titles = {command.title for command in commands_for(app, app.screen)}
-        for name in ("Retry", "Retry DLQ", "Cancel", "Purge", "New", "Config", "Workers"):
+        for name in ("Retry", "Retry DLQ", "Cancel", "Purge", "New job", "Config", "Workers"):
             assert name in titles
         assert {f"View: {v}" for v in ("All", "Pending", "Running", "Failed", "Dead")} <= titles
         await press(pilot, "ctrl+p")

@@ -1,0 +1,62 @@
+"""Snapshot tests of the main screens (fixed clock and ids). Review the report before updating."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from queuectl_tui.factory import make_app
+from queuectl_tui.widgets.job_table import JobTable
+
+from .support import before, fixed_clock, settle
+
+Snap = Callable[..., bool]
+
+
+def console(seeded: str):  # type: ignore[no-untyped-def]
+    return make_app(seeded, clock=fixed_clock, live=False)
+
+
+def test_main_busy_120x36(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(120, 36), run_before=before())
+
+
+def test_main_busy_80x24(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(80, 24), run_before=before())
+
+
+def test_dlq_with_retry_all_confirm(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(100, 30), run_before=before("6", "R"))
+
+
+def test_job_detail_with_logs(snap_compare: Snap, seeded: str) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        table = pilot.app.screen.query_one(JobTable)
+        table.move_cursor(row=table.get_row_index("sync-001"))
+        await before("enter", "s")(pilot)
+
+    assert snap_compare(console(seeded), terminal_size=(120, 36), run_before=run)
+
+
+def test_job_detail_following_at_80x24(snap_compare: Snap, seeded: str) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        table = pilot.app.screen.query_one(JobTable)
+        table.move_cursor(row=table.get_row_index("reindex-01"))
+        await before("f")(pilot)
+
+    assert snap_compare(console(seeded), terminal_size=(80, 24), run_before=run)
+
+
+def test_config_editor(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(120, 36), run_before=before("e"))
+
+
+def test_workers_pane(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(120, 36), run_before=before("w"))
+
+
+def test_help(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(100, 40), run_before=before("?"))
