@@ -1,4 +1,4 @@
-"""End to end: the real ``queuectl-tui`` in tmux, against a store that separate worker processes use.
+"""End to end: the real ``queuectl-tui`` in tmux, on a store that separate workers are using.
 
 Launch, open the DLQ, retry a job, watch it leave the DLQ and complete, quit, and check the
 terminal is restored. Every wait polls ``tmux capture-pane`` with a deadline.
