@@ -18,6 +18,8 @@ class Key:
     minimum: float
     meaning: str
     exclusive_min: bool = False
+    #: Far above any sensible setting; keeps values inside 64-bit store integers and timers.
+    maximum: float = 1e9
 
 
 KEYS: dict[str, Key] = {
@@ -99,6 +101,8 @@ def parse_value(key: Key, text: str) -> int | float:
     if number < key.minimum or (key.exclusive_min and number == key.minimum):
         relation = ">" if key.exclusive_min else ">="
         raise InvalidInput(f"{key.name} must be {relation} {key.minimum:g}, got {text!r}")
+    if number > key.maximum:
+        raise InvalidInput(f"{key.name} must be <= {key.maximum:g}, got {text!r}")
     return number
 
 

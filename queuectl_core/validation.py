@@ -71,9 +71,19 @@ def parse_time(value: object, field: str = "run_at") -> float:
     raise InvalidInput(f"{field} must be an ISO-8601 time or epoch milliseconds, got {value!r}")
 
 
+def _check_text(value: str, field: str) -> str:
+    """Reject lone surrogates (JSON ``\\ud800``, undecodable argv bytes): not storable text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field} is not valid UTF-8 text") from None
+    return value
+
+
 def _check_id(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInput("id must be a non-empty string")
+    _check_text(value, "id")
     if len(value) > 200:
         raise InvalidInput(f"id is longer than 200 characters ({len(value)})")
     if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
@@ -110,6 +120,7 @@ def _check_env(value: object) -> dict[str, str]:
     for name, text in value.items():
         if not isinstance(text, str) or not name or "=" in name or "\0" in name + text:
             raise InvalidInput(f"env entry {name!r} must map a name to a string")
+        _check_text(name + text, f"env entry {name!r}")
     return dict(value)
 
 
@@ -125,6 +136,7 @@ def spec_from_object(data: object, now: float | None = None) -> JobSpec:
         raise InvalidInput("command must be a non-empty string")
     if "\0" in command:
         raise InvalidInput("command must not contain NUL bytes")
+    _check_text(command, "command")
     if "timeout" in data and "timeout_seconds" in data:
         raise InvalidInput("give either timeout or timeout_seconds, not both")
     if "run_at" in data and "delay" in data:
@@ -142,6 +154,8 @@ def spec_from_object(data: object, now: float | None = None) -> JobSpec:
     cwd = data.get("cwd")
     if cwd is not None and (not isinstance(cwd, str) or not cwd or "\0" in cwd):
         raise InvalidInput("cwd must be a non-empty string")
+    if cwd is not None:
+        _check_text(cwd, "cwd")
     max_retries = data.get("max_retries")
     return JobSpec(
         command=command,
