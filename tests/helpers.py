@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +28,7 @@ import pytest
 
 T = TypeVar("T")
 TOKEN_VAR = "QUEUECTL_TEST_TOKEN"
+ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
 def _queuectl() -> list[str]:
@@ -187,13 +190,17 @@ def start_workers(
     *extra: str,
     env: Mapping[str, str] | None = None,
     cwd: Path | str | None = None,
+    verb: tuple[str, ...] = ("worker", "start"),
 ) -> WorkerProcess:
-    """Start ``queuectl worker start --count COUNT EXTRA`` in the foreground of a new session."""
+    """Start ``queuectl worker start --count COUNT EXTRA`` in the foreground of a new session.
+
+    Output (stdout and stderr) goes to a log file beside the store; ``verb`` selects an alias.
+    """
     log_dir = Path(db).parent if db is not None else Path(cwd or ".")
     log = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*QUEUECTL, "worker", "start", "--count", str(count), *extra],
+            [*QUEUECTL, *verb, "--count", str(count), *extra],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -272,3 +279,18 @@ def no_leaks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     report = getattr(request.node, "rep_call", None)
     if problems and report is not None and report.passed:
         pytest.fail("; ".join(problems))
+
+
+def utc_ts(value: object) -> float:
+    """Epoch seconds from a timestamp that must be ISO-8601 UTC ending in ``Z``."""
+    assert isinstance(value, str) and ISO_Z.fullmatch(value), f"not ISO-8601 UTC with Z: {value!r}"
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> None:
+    """Exit ``code``, exactly one non-empty line on stderr, and no traceback."""
+    detail = f"args={result.args!r} rc={result.returncode} stderr={result.stderr!r}"
+    assert result.returncode == code, detail
+    assert "Traceback" not in result.stderr + result.stdout, detail
+    message = result.stderr.strip()
+    assert message and "\n" not in message, detail

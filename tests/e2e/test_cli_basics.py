@@ -33,6 +33,15 @@ def test_basic_job_completes(db: Path, tmp_path: Path) -> None:
     assert utc_ts(data["started_at"]) <= utc_ts(data["finished_at"])
     out = run_cli("logs", jid, db=db).stdout
     assert out.splitlines() == ["hello"]
+    human = run_cli("show", jid, db=db).stdout
+    assert jid in human and "completed" in human
+
+
+def test_run_workers_alias(db: Path) -> None:
+    jid = enqueue(db, command="true")
+    worker = start_workers(db, 1, "--drain", verb=("run-workers",))
+    assert worker.wait(30) == 0
+    assert job(db, jid)["state"] == "completed"
 
 
 def test_logs_show_stdout_then_stderr(db: Path) -> None:

@@ -86,6 +86,18 @@ def test_timeout_kills_the_whole_tree(db: Path) -> None:
     assert procs_matching(f"sleep {arg}") == []
 
 
+def test_default_timeout_and_timeout_seconds_alias(db: Path) -> None:
+    arg = f"30.{random.randrange(10**6):06d}"
+    run_cli("config", "set", "default-timeout", "1", db=db)
+    by_default = enqueue(db, command=f"sleep {arg}", max_retries=0)
+    by_alias = enqueue(db, command=f"sleep {arg}", max_retries=0, timeout_seconds=2)
+    assert job(db, by_alias)["timeout"] == 2
+    assert start_workers(db, 2, "--drain").wait(20) == 0
+    assert "timed out after 1s" in job(db, by_default)["last_error"]
+    assert "timed out after 2s" in job(db, by_alias)["last_error"]
+    assert procs_matching(f"sleep {arg}") == []
+
+
 def test_priority_then_fifo(db: Path, tmp_path: Path) -> None:
     order = tmp_path / "order"
     # ids run against the alphabet so that ordering by id instead of arrival shows up

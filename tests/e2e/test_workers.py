@@ -21,6 +21,7 @@ from helpers import (
     procs_matching,
     run_cli,
     start_workers,
+    utc_ts,
     wait_until,
 )
 
@@ -128,6 +129,37 @@ def test_cancel_pending_job(db: Path) -> None:
     assert start_workers(db, 1, "--drain").wait(30) == 0
     assert job(db, other)["state"] == "completed"
     assert (job(db, jid)["state"], job(db, jid)["attempts"]) == ("cancelled", 0)
+
+
+def test_cancel_backing_off_job_but_not_a_finished_one(db: Path) -> None:
+    run_cli("config", "set", "backoff-base", "100", db=db)
+    failing = enqueue(db, command="exit 1", max_retries=2)
+    done = enqueue(db, command="true")
+    worker = start_workers(db, 1)
+    wait_until(lambda: job(db, failing)["state"] == "failed", 15, message="backing off")
+    wait_until(lambda: job(db, done)["state"] == "completed", 15, message="done")
+    run_cli("cancel", failing, db=db)
+    assert job(db, failing)["state"] == "cancelled"
+    result = run_cli("cancel", done, db=db, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result
+    assert job(db, done)["state"] == "completed"
+    worker.signal_group(signal.SIGTERM)
+    assert worker.wait(15) == 0
+
+
+def test_idle_worker_starts_new_job_promptly(db: Path) -> None:
+    worker = start_workers(db, 1)
+    wait_until(lambda: cli_json("status", db=db)["workers"], 10, message="worker registered")
+    delays = []
+    for _ in range(5):
+        jid = enqueue(db, command="true")
+        wait_until(lambda j=jid: job(db, j)["state"] == "completed", 10, message="job ran")
+        data = job(db, jid)
+        delays.append(utc_ts(data["started_at"]) - utc_ts(data["created_at"]))
+    # the default poll interval is 500 ms: a median well under it means the worker is woken
+    assert sorted(delays)[2] < 0.25, delays
+    worker.signal_group(signal.SIGTERM)
+    assert worker.wait(15) == 0
 
 
 def test_cancel_running_job_kills_its_tree(db: Path, tmp_path: Path) -> None:

@@ -1,0 +1,59 @@
+"""What a job sees and prints: env, cwd, exit codes, non-UTF-8 output, 200 MB of output."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import psutil
+from helpers import enqueue, job, run_cli, start_workers
+
+MB = 1024 * 1024
+
+
+def test_env_cwd_and_exit_statuses(db: Path, tmp_path: Path) -> None:
+    here = tmp_path / "workdir"
+    here.mkdir()
+    env_job = enqueue(
+        db, command='echo "$GREETING"; pwd', env={"GREETING": "hi there"}, cwd=str(here)
+    )
+    missing = enqueue(db, command="no-such-command-qctl", max_retries=0)
+    exit3 = enqueue(db, command="exit 3", max_retries=0)
+    killed = enqueue(db, command="kill -9 $$", max_retries=0)
+    binary = enqueue(db, command=r"printf 'ok\377\376done\n'")
+    assert start_workers(db, 2, "--drain").wait(30) == 0
+    assert run_cli("logs", env_job, db=db).stdout.splitlines() == ["hi there", str(here)]
+    data = job(db, missing)
+    assert (data["state"], data["exit_code"]) == ("dead", 127)
+    assert data["last_error"] == "command not found"
+    assert (job(db, exit3)["exit_code"], job(db, exit3)["last_error"]) == (3, "exit 3")
+    assert job(db, killed)["state"] == "dead"
+    out = run_cli("logs", binary, db=db).stdout
+    assert out.splitlines() == ["ok\ufffd\ufffddone"]
+
+
+def test_200mb_of_output_keeps_store_and_worker_small(db: Path) -> None:
+    command = "head -c 200000000 /dev/zero | tr '\\0' 'x'; echo TAIL-MARKER"
+    run_cli("enqueue", json.dumps({"id": "big", "command": command}), db=db)
+    worker = start_workers(db, 1, "--drain")
+    proc = psutil.Process(worker.pid)
+    peak = 0
+    deadline = time.monotonic() + 120
+    while worker.alive() and time.monotonic() < deadline:
+        try:
+            peak = max(peak, proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    assert worker.wait(5) == 0, worker.output()
+    assert peak < 150 * MB, f"worker RSS peaked at {peak / MB:.0f} MB"
+    store = sum(p.stat().st_size for p in db.parent.iterdir() if p.name.startswith(db.name))
+    assert store < 10 * MB, f"store files total {store / MB:.1f} MB"
+    assert job(db, "big")["state"] == "completed"
+    out = run_cli("logs", "big", db=db).stdout
+    assert len(out) < 10 * MB
+    assert out.rstrip("\n").endswith("TAIL-MARKER")
+    assert re.search("truncat", out, re.IGNORECASE), out[:300]
+    assert out.startswith("xxxx")
