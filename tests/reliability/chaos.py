@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from .support import configure, read_rows, state_counts
 
 WORKERS = 3
 SLOTS = 4
+STARTED = re.compile(r"worker (\S+) started")
 
 
 @dataclass
@@ -36,6 +38,7 @@ class ChaosResult:
     lost: int = 0
     ran_twice: int = 0
     lost_attempts: int = 0
+    killed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
     def figures(self) -> dict[str, object]:
@@ -64,8 +67,13 @@ def _write_jobs(path: Path, markers: Path, count: int, rng: random.Random) -> li
 
 
 def _kill_and_restart(
-    db: Path, workers: list[WorkerProcess], kills: int, rng: random.Random, deadline: float
-) -> int:
+    db: Path,
+    workers: list[WorkerProcess],
+    result: ChaosResult,
+    kills: int,
+    rng: random.Random,
+    deadline: float,
+) -> None:
     done = 0
     while done < kills:
         assert time.monotonic() < deadline, f"only {done} kills before the deadline"
@@ -74,10 +82,48 @@ def _kill_and_restart(
         victim = workers[index]
         os.kill(victim.pid, signal.SIGKILL)
         victim.proc.wait(10)
+        result.killed.update(STARTED.findall(victim.output()))
         done += 1
         time.sleep(rng.uniform(0.0, 0.3))
         workers[index] = start_workers(db, SLOTS)
-    return done
+    result.kills = done
+
+
+def _check_history(
+    result: ChaosResult, job_id: str, attempts: int, history: list[tuple[object, ...]]
+) -> None:
+    """Attempts 1..n, all closed; the last succeeded, each earlier one lost with a killed worker."""
+    problems = result.problems
+    numbers = [int(str(h[0])) for h in history]
+    if numbers != list(range(1, attempts + 1)):
+        problems.append(f"{job_id}: attempts {attempts}, history {numbers}")
+    for number, _started, finished, error, exit_code, worker in history:
+        last = number == attempts
+        if finished is None:
+            problems.append(f"{job_id}: attempt {number} never closed")
+        if last and (exit_code != 0 or error is not None):
+            problems.append(f"{job_id}: completed but last attempt says {exit_code} {error}")
+        if not last and not str(error).startswith("worker lost"):
+            problems.append(f"{job_id}: attempt {number} failed with {error!r}")
+        if not last and worker not in result.killed:
+            problems.append(f"{job_id}: attempt {number} lost by {worker}, never killed")
+
+
+def _check_markers(
+    result: ChaosResult, job_id: str, attempts: int, errors: dict[int, object], marks: list[str]
+) -> None:
+    """The recorded attempt ran; any other run belongs to an attempt lost with its worker."""
+    ran = [int(m.split()[1]) for m in marks]
+    if attempts not in ran:
+        result.problems.append(f"{job_id}: recorded attempt {attempts} never ran ({ran})")
+        result.lost += 1
+    if len(set(ran)) != len(ran):
+        result.problems.append(f"{job_id}: one attempt ran twice: {ran}")
+    for number in ran:
+        if number != attempts and not str(errors.get(number)).startswith("worker lost"):
+            result.problems.append(f"{job_id}: attempt {number} ran, history: {errors.get(number)}")
+    if len(ran) > 1:
+        result.ran_twice += 1
 
 
 def _check_job(
@@ -86,36 +132,16 @@ def _check_job(
     history: list[tuple[object, ...]],
     marks: list[str],
 ) -> None:
-    job_id, state, attempts, runs = job
-    problems = result.problems
+    job_id, state, attempts, runs = str(job[0]), job[1], int(str(job[2])), int(str(job[3]))
     if state != "completed":
-        problems.append(f"{job_id}: {state}")
+        result.problems.append(f"{job_id}: {state}")
         result.lost += 1
         return
-    numbers = [int(h[0]) for h in history]
-    if attempts != runs or numbers != list(range(1, int(str(attempts)) + 1)):
-        problems.append(f"{job_id}: attempts {attempts}, runs {runs}, history {numbers}")
-    errors = {int(h[0]): h[3] for h in history}
-    for number, _started, finished, error, exit_code in [(*h[:3], h[3], h[4]) for h in history]:
-        last = number == attempts
-        if finished is None:
-            problems.append(f"{job_id}: attempt {number} never closed")
-        if last and (exit_code != 0 or error is not None):
-            problems.append(f"{job_id}: completed but last attempt says {exit_code} {error}")
-        if not last and not str(error).startswith("worker lost"):
-            problems.append(f"{job_id}: attempt {number} failed with {error!r}")
-    ran = [int(m.split()[1]) for m in marks]
-    if not ran or attempts not in ran:
-        problems.append(f"{job_id}: recorded attempt {attempts} never ran (markers {ran})")
-        result.lost += 1
-    if len(set(ran)) != len(ran):
-        problems.append(f"{job_id}: one attempt ran twice: {ran}")
-    for number in ran:
-        if number != attempts and not str(errors.get(number)).startswith("worker lost"):
-            problems.append(f"{job_id}: attempt {number} ran but history says {errors.get(number)}")
-    if len(ran) > 1:
-        result.ran_twice += 1
-    result.lost_attempts += int(str(attempts)) - 1
+    if attempts != runs:
+        result.problems.append(f"{job_id}: attempts {attempts} != runs {runs}")
+    _check_history(result, job_id, attempts, history)
+    _check_markers(result, job_id, attempts, {int(str(h[0])): h[3] for h in history}, marks)
+    result.lost_attempts += attempts - 1
 
 
 def verify(db: Path, markers: Path, ids: list[str], result: ChaosResult) -> None:
@@ -124,8 +150,8 @@ def verify(db: Path, markers: Path, ids: list[str], result: ChaosResult) -> None
     history: dict[str, list[tuple[object, ...]]] = {}
     for row in read_rows(
         db,
-        "SELECT job_id, attempt, started_at, finished_at, error, exit_code FROM attempts "
-        "ORDER BY job_id, attempt",
+        "SELECT job_id, attempt, started_at, finished_at, error, exit_code, worker_id "
+        "FROM attempts ORDER BY job_id, attempt",
     ):
         history.setdefault(row[0], []).append(row[1:])
     for job_id in ids:
@@ -157,7 +183,7 @@ def run_chaos(db: Path, tmp: Path, jobs: int, kills: int, seed: int) -> ChaosRes
     result = ChaosResult(jobs)
     started = time.monotonic()
     workers = [start_workers(db, SLOTS) for _ in range(WORKERS)]
-    result.kills = _kill_and_restart(db, workers, kills, rng, started + 30 + jobs * 0.1)
+    _kill_and_restart(db, workers, result, kills, rng, started + 30 + jobs * 0.1)
     wait_until(
         lambda: state_counts(db).get("completed", 0) == jobs,
         timeout=60 + jobs * 0.05,
