@@ -40,6 +40,8 @@ _LOST = (
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, asyncpg.InternalClientError):
+        return "connection closed by the server"
     text = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
     return (text.strip().splitlines() or [type(exc).__name__])[0]
 
@@ -83,39 +85,40 @@ class PgBase:
     @classmethod
     async def open(cls, url: str, *, clock: Callable[[], float] | None = None) -> Self:
         where = _where(url)
+        # No connection floor (min_size=0): after a restart the pool reconnects on demand,
+        # instead of a background task retrying (and logging tracebacks) while the server is down.
+        pool = asyncpg.create_pool(
+            url,
+            min_size=0,
+            max_size=POOL_SIZE,
+            timeout=CONNECT_TIMEOUT,
+            command_timeout=COMMAND_TIMEOUT,
+            server_settings=SERVER_SETTINGS,
+        )
         try:
-            pool = await asyncpg.create_pool(
-                url,
-                min_size=1,
-                max_size=POOL_SIZE,
-                timeout=CONNECT_TIMEOUT,
-                command_timeout=COMMAND_TIMEOUT,
-                server_settings=SERVER_SETTINGS,
-            )
+            await pool
+            conn = await pool.acquire()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            pool.terminate()
             raise StoreUnavailable(
                 f"cannot connect to PostgreSQL at {where}: {_reason(exc)}"
             ) from None
         store = cls(pool, url, clock)
         try:
-            await store._run(migrate)
-            await store._measure_offset()
+            async with conn.transaction():
+                await migrate(conn)
+            before = time.time()
+            server = float(await conn.fetchval(sql.NOW))
+            store._offset = server - (before + time.time()) / 2
+            await pool.release(conn)
         except BaseException as exc:
             pool.terminate()
             if isinstance(exc, QueueError):
                 raise
-            if isinstance(exc, asyncpg.PostgresError):
+            if isinstance(exc, asyncpg.PostgresError | OSError | asyncpg.InterfaceError):
                 raise StoreUnavailable(f"cannot open store at {where}: {_reason(exc)}") from None
             raise
         return store
-
-    async def _measure_offset(self) -> None:
-        async def read(conn: Conn) -> float:
-            before = time.time()
-            server = float(await conn.fetchval(sql.NOW))
-            return server - (before + time.time()) / 2
-
-        self._offset = await self._run(read, tx=False)
 
     async def close(self) -> None:
         await self.unlisten()
