@@ -14,7 +14,7 @@ from queuectl_core.errors import QueueError
 from queuectl_core.paths import resolve_db
 from queuectl_tui.factory import make_app
 
-DEMO_WORKERS = 3
+DEMO_WORKERS = 4
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

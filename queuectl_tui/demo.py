@@ -6,6 +6,9 @@ that walks through the last hour, so every row is one the real workers could hav
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import sys
 import time
 
 from queuectl_core.models import Finish, JobSpec, Outcome, WorkerInfo
@@ -111,18 +114,30 @@ async def _freeze_running(store: Store, clock: Clock, now: float) -> None:
     await store.heartbeat(BUILD_01.id, [(j.id, j.runs) for j in jobs], 3600)
 
 
+def _producer(url: str) -> JobSpec:
+    """A job that keeps enqueueing work through the real CLI, as another process would."""
+    cli = shutil.which("queuectl") or f"{shlex.quote(sys.executable)} -m queuectl_core.cli.main"
+    tick = "sleep $((i % 4 + 1)); echo tick $i; test $((i % 9)) -ne 0"
+    loop = (
+        f'for i in $(seq 1 300); do {cli} enqueue --command "{tick}" --max-retries 1 '
+        "--id tick-$i >/dev/null; sleep 3; done"
+    )
+    return JobSpec(loop, id="producer", queue="feeder", env={"QUEUECTL_DB": url})
+
+
 async def _enqueue_live(store: Store, clock: Clock, now: float) -> None:
     clock.now = now - 2
     steps = 'for i in $(seq 1 90); do echo "indexed shard $i/90"; sleep 1; done'
     await store.enqueue(
         [
             JobSpec(steps, id="reindex-01", priority=5),
-            JobSpec("sleep 45; echo loaded 1200 rows", id="etl-0007", queue="etl"),
+            JobSpec("sleep 20; echo loaded 1200 rows", id="etl-0007", queue="etl"),
             *[
                 JobSpec(f"sleep {2 + i % 4}; echo batch {i} ok", id=f"batch-{i:03d}")
                 for i in range(1, 25)
             ],
             JobSpec("echo 'upstream said no' >&2; exit 3", id="flaky-001", max_retries=3),
+            _producer(store.url),
         ]
     )
 
