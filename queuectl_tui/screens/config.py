@@ -32,7 +32,8 @@ class ConfigScreen(LiveScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Text("Configuration (stored in the queue; workers pick it up)"), id="config-title"
+            Text("Configuration, stored with the queue; workers pick changes up. enter: edit"),
+            id="config-title",
         )
         yield DataTable[Text](id="config", cursor_type="row", zebra_stripes=True)
         yield Static(id="edit-label")
@@ -65,7 +66,9 @@ class ConfigScreen(LiveScreen):
         for name, key in KEYS.items():
             value = getattr(self._config, name)
             style = "bold" if value != key.default else ""
-            table.update_cell(name, "value", Text(format_value(value), style=style))
+            table.update_cell(
+                name, "value", Text(format_value(value), style=style), update_width=True
+            )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit" and self.queue_app.readonly:

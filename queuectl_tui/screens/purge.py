@@ -71,9 +71,11 @@ class PurgeScreen(ModalScreen[PurgeRequest | None]):
         except InvalidInput as exc:
             problem.update(Text(str(exc)))
             problem.add_class("-error")
+            problem.remove_class("-warn")
             self.query_one("#yes", Button).disabled = True
             return
         problem.remove_class("-error")
+        problem.add_class("-warn")
         self.query_one("#yes", Button).disabled = False
         most = sum(self._snapshot.count(s) for s in request.states) if self._snapshot else 0
         problem.update(

@@ -1,0 +1,84 @@
+"""Regenerate the console screenshots in ``screenshots/`` (SVG, plus PNG via rsvg-convert).
+
+The store is the demo seeder's, at a fixed clock, so the pictures change only when the UI does:
+
+    python scripts/screenshots.py            # needs rsvg-convert (apt-get install librsvg2-bin)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+sys.path.insert(0, str(Path(__file__).parent))
+from svg_to_png import convert
+
+from queuectl_core.store.base import open_store
+from queuectl_tui.app import QueueApp
+from queuectl_tui.demo import Clock, seed
+from queuectl_tui.factory import make_app
+from queuectl_tui.widgets.job_table import JobTable
+
+NOW = 1_750_000_000.0
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+#: name, terminal size, job to select first (or None), keys to press.
+SHOTS: list[tuple[str, tuple[int, int], str | None, tuple[str, ...]]] = [
+    ("main", (120, 36), None, ()),
+    ("main-80x24", (80, 24), None, ()),
+    ("dlq-retry-all", (120, 36), None, ("6", "R")),
+    ("job-detail", (120, 36), "sync-001", ("enter", "s")),
+    ("follow-80x24", (80, 24), "reindex-01", ("f",)),
+    ("enqueue-80x24", (80, 24), None, ("n", "e", "c", "h", "o", "tab", "tab", "x")),
+    ("purge", (120, 36), None, ("4", "d")),
+    ("config", (120, 36), None, ("e",)),
+    ("workers", (120, 36), None, ("w",)),
+    ("help", (100, 40), None, ("question_mark",)),
+]
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, QueueApp)
+    await asyncio.wait_for(app.ready.wait(), 10)
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def shoot(
+    url: str, name: str, size: tuple[int, int], job: str | None, keys: tuple[str, ...]
+) -> Path:
+    app = make_app(url, clock=lambda: NOW, live=False)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        if job is not None:
+            table = app.screen.query_one(JobTable)
+            table.move_cursor(row=table.get_row_index(job))
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        path = OUT / f"{name}.svg"
+        app.save_screenshot(str(path))
+    return path
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = str(Path(tmp) / "demo.db")
+        clock = Clock(NOW)
+        store = await open_store(url, clock=clock)
+        await seed(store, clock, NOW)
+        await store.close()
+        for name, size, job, keys in SHOTS:
+            svg = await shoot(url, name, size, job, keys)
+            convert(svg, svg.with_suffix(".png"), width=size[0] * 13)
+            print(svg.with_suffix(".png"))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
