@@ -10,6 +10,11 @@ from typing import Any
 from helpers import cli_env, cli_json, enqueue, job, lines, run_cli, start_workers, utc_ts
 
 STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
+JOB_FIELDS = {
+    "id", "command", "state", "attempts", "max_retries", "priority", "timeout", "run_at",
+    "queue", "env", "cwd", "exit_code", "last_error", "created_at", "started_at",
+    "finished_at", "history",
+}  # fmt: skip
 
 
 def drain(db: Path, count: int = 1, timeout: float = 60) -> None:
@@ -87,8 +92,11 @@ def test_json_outputs_are_single_documents(db: Path) -> None:
     assert listed[0]["state"] == "pending"
     utc_ts(listed[0]["created_at"])
     data = job(db, jid)
+    assert set(data) >= JOB_FIELDS, JOB_FIELDS - set(data)
     for key in ("created_at", "run_at"):
         utc_ts(data[key])
+    # timestamps are UTC whatever the caller's zone
+    assert cli_json("show", jid, db=db, env=cli_env(extra={"TZ": "IST-5:30"})) == data
     assert data["started_at"] is None and data["finished_at"] is None
     assert (data["env"], data["cwd"]) == ({"A": "b"}, "/tmp")
     assert (data["queue"], data["priority"]) == ("default", 0)
@@ -106,6 +114,8 @@ def test_list_has_no_hidden_limit(db: Path, tmp_path: Path) -> None:
     human = run_cli("list", db=db, env=cli_env(extra={"COLUMNS": "200"})).stdout
     assert all(i in human for i in ids)
     assert len(cli_json("list", "--limit", "7", db=db)) == 7
+    other = enqueue(db, command="true", queue="elsewhere")
+    assert [j["id"] for j in cli_json("list", "--queue", "elsewhere", db=db)] == [other]
 
 
 def test_version() -> None:
@@ -131,6 +141,8 @@ def test_purge_completed(db: Path) -> None:
     dead = enqueue(db, command="exit 4", max_retries=0)
     drain(db)
     waiting = enqueue(db, command="true", delay="1h")
+    run_cli("purge", "--state", "completed", "--older-than", "7d", db=db)
+    assert all(job(db, jid)["state"] == "completed" for jid in done)
     run_cli("purge", "--state", "completed", "--older-than", "0s", db=db)
     for jid in done:
         assert run_cli("show", jid, db=db, check=False).returncode == 1

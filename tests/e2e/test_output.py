@@ -57,3 +57,25 @@ def test_200mb_of_output_keeps_store_and_worker_small(db: Path) -> None:
     assert out.rstrip("\n").endswith("TAIL-MARKER")
     assert re.search("truncat", out, re.IGNORECASE), out[:300]
     assert out.startswith("xxxx")
+
+
+def test_output_limit_keeps_head_and_tail(db: Path) -> None:
+    run_cli("config", "set", "output-limit", "2048", db=db)
+    jid = enqueue(
+        db, command="echo HEAD-MARKER; head -c 100000 /dev/zero | tr '\\0' 'y'; echo; echo TAIL"
+    )
+    assert start_workers(db, 1, "--drain").wait(30) == 0
+    out = run_cli("logs", jid, db=db).stdout
+    assert out.startswith("HEAD-MARKER\n")
+    assert out.rstrip("\n").endswith("TAIL")
+    assert re.search("truncat", out, re.IGNORECASE)
+    assert len(out) < 2048 + 300, len(out)
+
+
+def test_bad_cwd_fails_the_job_not_the_worker(db: Path, tmp_path: Path) -> None:
+    bad = enqueue(db, command="true", cwd=str(tmp_path / "missing"), max_retries=0)
+    good = enqueue(db, command="true")
+    assert start_workers(db, 1, "--drain").wait(30) == 0
+    data = job(db, bad)
+    assert data["state"] == "dead" and data["last_error"], data
+    assert job(db, good)["state"] == "completed"

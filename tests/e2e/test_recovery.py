@@ -82,6 +82,26 @@ def test_recovery_runs_while_the_survivor_is_busy(db: Path, tmp_path: Path) -> N
     assert busy.wait(15) == 0
 
 
+def test_job_whose_every_attempt_is_lost_ends_dead(db: Path, tmp_path: Path) -> None:
+    # attempts are counted at claim: a job that takes its worker down cannot loop forever
+    short_lease(db)
+    run_cli("config", "set", "backoff-base", "1", db=db)
+    marker = tmp_path / "m"
+    jid = enqueue(db, command=crashable(marker, unique_seconds(20)), max_retries=1)
+    for n in (1, 2):
+        worker = start_workers(db, 1)
+        wait_until(lambda n=n: lines(marker) == ["start"] * n, 20, 0.1, f"attempt {n} started")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(5)
+    last = start_workers(db, 1, "--drain")
+    assert last.wait(30) == 0
+    data = job(db, jid)
+    assert (data["state"], data["attempts"]) == ("dead", 2), data
+    assert "worker lost" in data["last_error"]
+    assert lines(marker) == ["start", "start"]
+    assert [j["id"] for j in cli_json("dlq", "list", db=db)] == [jid]
+
+
 def test_long_job_with_short_lease_is_not_stolen(db: Path, tmp_path: Path) -> None:
     short_lease(db)
     marker = tmp_path / "m"

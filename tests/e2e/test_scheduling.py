@@ -62,11 +62,30 @@ def test_failing_job_backs_off_2s_then_4s_then_dies(db: Path) -> None:
     assert cli_json("dlq", "list", db=db) == []
 
 
+def test_backoff_max_caps_the_wait(db: Path) -> None:
+    run_cli("config", "set", "backoff-base", "10", db=db)
+    run_cli("config", "set", "backoff_max", "1", db=db)
+    jid = enqueue(db, command="exit 1", max_retries=2)
+    assert start_workers(db, 1, "--drain").wait(30) == 0
+    history = sorted(job(db, jid)["history"], key=lambda h: h["attempt"])
+    gaps = [
+        utc_ts(later["started_at"]) - utc_ts(earlier["finished_at"])
+        for earlier, later in itertools.pairwise(history)
+    ]
+    assert len(gaps) == 2 and all(0.8 <= g <= 2.2 for g in gaps), gaps
+
+
 def test_dlq_retry_all(db: Path) -> None:
     run_cli("config", "set", "max-retries", "0", db=db)
-    ids = [enqueue(db, command="exit 1") for _ in range(3)]
+    ids = [enqueue(db, command="exit 1") for _ in range(5)]
     assert start_workers(db, 2, "--drain").wait(30) == 0
-    assert sorted(j["id"] for j in cli_json("dlq", "list", db=db)) == sorted(ids)
+    dlq = cli_json("dlq", "list", db=db)
+    assert sorted(j["id"] for j in dlq) == sorted(ids)
+    assert all(j["state"] == "dead" for j in dlq)
+    utc_ts(dlq[0]["created_at"])
+    run_cli("dlq", "retry", ids[0], ids[1], db=db)
+    assert all(job(db, i)["state"] == "pending" for i in ids[:2])
+    ids = ids[2:]
     run_cli("dlq", "retry", "--all", db=db)
     assert cli_json("dlq", "list", db=db) == []
     assert all((job(db, i)["state"], job(db, i)["attempts"]) == ("pending", 0) for i in ids)
