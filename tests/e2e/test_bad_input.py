@@ -71,6 +71,19 @@ BAD_COMMANDS = {
 }
 
 
+# Usage errors from the CLI parser: exit 2 and no traceback (the one-line rule is for input).
+BAD_USAGE = {
+    "worker-count-zero": ["worker", "start", "--count", "0"],
+    "worker-count-word": ["worker", "start", "--count", "many"],
+    "worker-bad-queue": ["worker", "start", "--count", "1", "--queue", "bad queue", "--drain"],
+    "enqueue-missing-file": ["enqueue", "--file", "/nonexistent/jobs.jsonl"],
+    "enqueue-nothing": ["enqueue"],
+    "unknown-command": ["frobnicate"],
+    "list-bad-state": ["list", "--state", "sleeping"],
+    "list-bad-limit": ["list", "--limit", "-3"],
+}
+
+
 def snapshot(db: Path, with_config: bool = True) -> tuple[object, str]:
     """Everything a bad command must leave alone: the jobs and the config."""
     config = run_cli("config", "list", db=db).stdout if with_config else ""
@@ -117,6 +130,35 @@ def test_bad_command_is_rejected(seeded: Path) -> None:
     assert snapshot(seeded) == before
 
 
+def test_bad_usage_exits_2_without_traceback(seeded: Path) -> None:
+    before = snapshot(seeded)
+    failures = []
+    for name, args in BAD_USAGE.items():
+        try:
+            result = run_cli(*args, db=seeded, check=False, timeout=10)
+        except subprocess.TimeoutExpired:
+            failures.append(f"{name}: accepted, still running after 10 s")
+            continue
+        if result.returncode != 2 or "Traceback" in result.stderr or not result.stderr.strip():
+            failures.append(f"{name}: rc={result.returncode} stderr={result.stderr[-500:]!r}")
+    assert not failures, "\n".join(failures)
+    assert snapshot(seeded) == before
+
+
+def test_boundary_values_are_accepted(seeded: Path) -> None:
+    long_id, long_queue = "i" * 200, "q" * 64
+    for fields in (
+        {"id": long_id, "queue": long_queue},
+        {"id": "ジョブ-1", "priority": -(2**31), "max_retries": 0},
+        {"id": "float-timeout", "timeout": 0.5, "delay": 0, "env": {}},
+        {"id": "null-timeout", "timeout": None, "queue": "a.b-c_D9"},
+    ):
+        run_cli("enqueue", json.dumps({"command": "true", **fields}), db=seeded)
+    assert job(seeded, long_id)["queue"] == long_queue
+    assert job(seeded, "ジョブ-1")["priority"] == -(2**31)
+    assert job(seeded, "float-timeout")["timeout"] == 0.5
+
+
 @pytest.mark.parametrize("source", ["file", "stdin"])
 def test_bulk_with_bad_line_3_enqueues_nothing(seeded: Path, tmp_path: Path, source: str) -> None:
     text = (
@@ -154,8 +196,15 @@ def test_duplicate_id_leaves_first_job_untouched(seeded: Path, tmp_path: Path) -
 
 @pytest.mark.parametrize(
     "args",
-    [["show", "nope"], ["show", "nope", "--json"], ["logs", "nope"], ["cancel", "nope"]],
-    ids=["show", "show-json", "logs", "cancel"],
+    [
+        ["show", "nope"],
+        ["show", "nope", "--json"],
+        ["logs", "nope"],
+        ["logs", "nope", "--follow"],
+        ["cancel", "nope"],
+        ["cancel", "existing", "nope"],
+    ],
+    ids=["show", "show-json", "logs", "logs-follow", "cancel", "cancel-mixed"],
 )
 def test_unknown_id_exits_1(seeded: Path, args: list[str]) -> None:
     assert_one_line_error(run_cli(*args, db=seeded, check=False), 1)

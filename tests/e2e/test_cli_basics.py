@@ -133,7 +133,13 @@ def test_config_max_retries_applies_to_later_jobs(db: Path) -> None:
     assert job(db, before)["max_retries"] == 3
     assert job(db, after)["max_retries"] == 1
     assert job(db, explicit)["max_retries"] == 5
-    assert "max_retries" in run_cli("config", "list", db=db).stdout.replace("-", "_")
+    listing = run_cli("config", "list", db=db).stdout.replace("-", "_")
+    for key in ("max_retries", "backoff_base", "backoff_max", "default_timeout", "output_limit"):
+        assert key in listing, listing
+    for key in ("poll_interval_ms", "heartbeat_interval", "lease_timeout"):
+        assert key in listing, listing
+    assert run_cli("config", "get", "heartbeat-interval", db=db).stdout.strip() in ("2", "2.0")
+    assert run_cli("config", "get", "lease_timeout", db=db).stdout.strip() in ("30", "30.0")
 
 
 def test_purge_completed(db: Path) -> None:

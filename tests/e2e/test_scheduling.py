@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import signal
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -178,3 +179,22 @@ def test_run_at_forms_and_delay(db: Path, tmp_path: Path) -> None:
         ran = float(lines(tmp_path / name)[0])
         assert ran >= utc_ts(data["run_at"]) - 0.05, name
         assert utc_ts(data["started_at"]) <= utc_ts(data["run_at"]) + 2, name
+
+
+def test_delay_units_and_past_run_at(db: Path) -> None:
+    before = time.time()
+    expected = {"30s": 30, "5m": 300, "2h": 7200, "1d": 86400, "45": 45}
+    ids = {text: enqueue(db, command="true", delay=text) for text in expected}
+    numeric = enqueue(db, command="true", delay=90)
+    after = time.time()
+    for text, seconds in {**expected, 90: 90}.items():
+        jid = numeric if text == 90 else ids[str(text)]
+        run_at = utc_ts(job(db, jid)["run_at"])
+        assert before + seconds - 0.01 <= run_at <= after + seconds + 0.01, (text, run_at - before)
+    past = enqueue(db, command="true", run_at="2001-02-03T04:05:06+00:00")
+    assert job(db, past)["run_at"].startswith("2001-02-03T04:05:06")
+    worker = start_workers(db, 1)
+    wait_until(lambda: job(db, past)["state"] == "completed", 10, message="past run_at runs now")
+    assert all(job(db, jid)["state"] == "pending" for jid in [*ids.values(), numeric])
+    worker.signal_group(signal.SIGTERM)
+    assert worker.wait(15) == 0
