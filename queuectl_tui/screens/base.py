@@ -17,6 +17,18 @@ class LiveScreen(Screen[None]):
     def queue_app(self) -> QueueApp:
         return cast("QueueApp", self.app)
 
+    #: Actions whose availability depends on the data; the footer is redrawn only when it moves.
+    DYNAMIC_ACTIONS: tuple[str, ...] = ()
+    _availability: tuple[bool | None, ...] | None = None
+
+    def sync_bindings(self) -> None:
+        """``refresh_bindings`` only when an action's availability changed (the footer
+        rebuilds itself on every call, which is far from free)."""
+        availability = tuple(self.check_action(a, ()) for a in self.DYNAMIC_ACTIONS)
+        if availability != self._availability:
+            self._availability = availability
+            self.refresh_bindings()
+
     async def reload(self, changed: bool) -> None:
         """Re-query what this screen shows (``changed``: the store moved), or just re-render."""
 

@@ -20,6 +20,7 @@ class DetailScreen(LiveScreen):
     """One job. ``f`` follows its output live; ``s`` switches stdout/stderr."""
 
     AUTO_FOCUS = "#log"
+    DYNAMIC_ACTIONS = ("retry", "cancel")
     BINDINGS = [
         Binding("q,escape", "back", "Back"),
         Binding("f", "follow", "Follow"),
@@ -61,7 +62,7 @@ class DetailScreen(LiveScreen):
             if self._output is None or self._output_live():
                 await self._load_output()
         self._show_fields(now)
-        self.refresh_bindings()
+        self.sync_bindings()
 
     def _output_live(self) -> bool:
         output = self._output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -27,12 +29,15 @@ VIEWS: list[tuple[JobState | None, str]] = [
 ]
 #: A search count is a full scan; reuse it for this long while the store keeps changing.
 SEARCH_COUNT_TTL = 10.0
+#: Typing pauses this long before a search runs (a search scans the store).
+SEARCH_DEBOUNCE = 0.25
 
 
 class MainScreen(LiveScreen):
     """Top level: ``q`` quits from here."""
 
     AUTO_FOCUS = "#jobs"
+    DYNAMIC_ACTIONS = ("retry", "retry_all", "cancel", "follow")
     BINDINGS = [
         *[
             Binding(str(i + 1), f"view({i})", f"View: {label}", show=False)
@@ -97,7 +102,7 @@ class MainScreen(LiveScreen):
         self.table.more_below = self.first_row + len(jobs) < total
         self.table.show(jobs, now)
         self._render_views()
-        self.refresh_bindings()
+        self.sync_bindings()
 
     async def _count(self, state: JobState | None, now: float) -> int:
         if not self.search_text:
@@ -127,8 +132,12 @@ class MainScreen(LiveScreen):
         bar.append(f"  {where} of {thousands(self.total_rows)}")
         self.query_one("#views", Static).update(bar)
 
-    def _reload_soon(self, cursor: int | None = None) -> None:
+    def _reload_soon(self, cursor: int | None = None, delay: float = 0.0) -> None:
+        """Load in a worker; a newer request cancels this one (also while it waits ``delay``)."""
+
         async def load() -> None:
+            if delay:
+                await asyncio.sleep(delay)
             await self.reload(True)
             if cursor is not None:
                 self.table.select_row(cursor)
@@ -150,7 +159,7 @@ class MainScreen(LiveScreen):
         self._reload_soon(cursor)
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()
+        self.sync_bindings()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
@@ -165,7 +174,7 @@ class MainScreen(LiveScreen):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         self.search_text, self.first_row = event.value.strip(), 0
-        self._reload_soon(0)
+        self._reload_soon(0, delay=SEARCH_DEBOUNCE)
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:

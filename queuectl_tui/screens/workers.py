@@ -21,6 +21,7 @@ class WorkersScreen(LiveScreen):
     """``s`` starts hosted slots, ``+``/``-`` scale them, ``x`` stops them gracefully."""
 
     AUTO_FOCUS = "#workers"
+    DYNAMIC_ACTIONS = ("start", "stop", "scale")
     BINDINGS = [
         Binding("q,escape", "back", "Back"),
         Binding("s", "start", "Start hosted"),
@@ -44,7 +45,7 @@ class WorkersScreen(LiveScreen):
         snapshot = self.queue_app.snapshot
         if snapshot is not None:
             self._show(snapshot)
-        self.refresh_bindings()
+        self.sync_bindings()
 
     def _show(self, snapshot: Snapshot) -> None:
         table = self.query_one("#workers", DataTable)
