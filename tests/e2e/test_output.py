@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import time
 from pathlib import Path
 
 import psutil
-from helpers import enqueue, job, run_cli, start_workers
+from helpers import enqueue, job, run_cli, start_workers, utc_ts
 
 MB = 1024 * 1024
 
@@ -79,3 +80,15 @@ def test_bad_cwd_fails_the_job_not_the_worker(db: Path, tmp_path: Path) -> None:
     data = job(db, bad)
     assert data["state"] == "dead" and data["last_error"], data
     assert job(db, good)["state"] == "completed"
+
+
+def test_grandchild_holding_the_pipe_does_not_block_completion(db: Path) -> None:
+    arg = f"31.{random.randrange(10**6):06d}"
+    jid = enqueue(db, command=f"sleep {arg} & echo hi")
+    started = time.monotonic()
+    assert start_workers(db, 1, "--drain").wait(20) == 0
+    assert time.monotonic() - started < 10
+    data = job(db, jid)
+    assert data["state"] == "completed"
+    assert utc_ts(data["finished_at"]) - utc_ts(data["started_at"]) < 3
+    assert run_cli("logs", jid, db=db).stdout.splitlines() == ["hi"]
