@@ -190,6 +190,9 @@ class JobOps(PgBase):
         limit: int,
         lease: float,
     ) -> tuple[list[bool], list[Job]]:
+        if not finishes:  # the idle worker's wake-up: one statement, one round trip
+            return [], (await self.claim(worker_id, queues, limit, lease) if limit > 0 else [])
+
         async def write(conn: Conn) -> tuple[list[bool], list[Job]]:
             owned = await self._finish(conn, finishes)
             jobs = await self._claim(conn, worker_id, queues, limit, lease) if limit > 0 else []
@@ -200,12 +203,14 @@ class JobOps(PgBase):
     async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
         if not finishes:
             return []
-        config = await self._config(conn)
+        # Only a failure needs the config (for its backoff): successes skip that round trip.
+        failing = any(not item.outcome.succeeded for item in finishes)
+        config = await self._config(conn) if failing else None
         owned = []
         for item in finishes:
             outcome = item.outcome
             delay = 0.0
-            if not outcome.succeeded:
+            if config is not None and not outcome.succeeded:
                 attempts = await conn.fetchval(
                     "SELECT attempts FROM jobs WHERE id = $1", item.job_id
                 )
