@@ -64,9 +64,15 @@ def run(args: argparse.Namespace) -> Path:
                     )
         if wanted("W3"):
             workloads.w3_baselines(ctx)
+        if wanted("W4"):
+            workloads.w4_floor(ctx)
         big: Path | None = None
         if "sqlite" in stores and (wanted("W5") or wanted("C1")):
-            big = workloads.w5(ctx)
+            try:
+                big = workloads.w5(ctx)
+            except Exception as exc:
+                log.exception("W5 failed")
+                ctx.row("W5", "(all rows)", "sqlite", "", [], note=f"failed: {exc}"[:200])
         if "sqlite" in stores and wanted("C1"):
             workloads.c1(ctx, big)
     finally:

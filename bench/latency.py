@@ -84,6 +84,33 @@ async def _init(url: str) -> None:
     await store.close()
 
 
+async def _floor(count: int, gap: float) -> list[float]:
+    from queuectl_core.executor import install_child_watcher
+
+    install_child_watcher()
+    found = []
+    for _ in range(count):
+        before = time.time()
+        process = await asyncio.create_subprocess_exec(
+            "/bin/sh",
+            "-c",
+            COMMAND,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        out, _ = await process.communicate()
+        found.append(float(out) - before)
+        await asyncio.sleep(gap)
+    return found
+
+
+def spawn_floor(count: int, gap: float = 0.05) -> list[float]:
+    """Seconds from spawning the job's command directly (no queue) to its ``date`` running."""
+    return asyncio.run(_floor(count, gap))
+
+
 def summarize(latencies: list[float]) -> tuple[float, float]:
     """(p50, p95) in milliseconds."""
     ms = [x * 1000 for x in latencies]
