@@ -15,6 +15,11 @@ JOB_FIELDS = {
     "queue", "env", "cwd", "exit_code", "last_error", "created_at", "started_at",
     "finished_at", "history",
 }  # fmt: skip
+HELP_PAGES = [
+    [], ["enqueue"], ["worker", "start"], ["worker", "stop"], ["status"], ["list"], ["show"],
+    ["logs"], ["dlq", "list"], ["dlq", "retry"], ["cancel"], ["config", "set"], ["metrics"],
+    ["purge"],
+]  # fmt: skip
 
 
 def drain(db: Path, count: int = 1, timeout: float = 60) -> None:
@@ -182,3 +187,22 @@ def test_metrics_json(db: Path) -> None:
     assert any(v in (0.75, 75, 75.0) for v in rate), rate
     assert any(v == 3 for k, v in flat.items() if "completed" in k), flat
     assert any(v == 1 for k, v in flat.items() if "dead" in k), flat
+
+
+def test_human_output_is_plain_when_piped_and_completion_exists(db: Path) -> None:
+    jid = enqueue(db, command="true")
+    for args in (["list"], ["status"], ["show", jid], ["config", "list"]):
+        out = run_cli(*args, db=db).stdout
+        assert out.strip() and "\x1b[" not in out, (args, out)
+    assert "\x1b[" not in run_cli("list", db=db, env=cli_env(extra={"NO_COLOR": "1"})).stdout
+    completion = run_cli(env=cli_env(extra={"_QUEUECTL_COMPLETE": "bash_source"})).stdout
+    assert "complete" in completion and "queuectl" in completion
+
+
+def test_help_pages_have_examples() -> None:
+    missing = [
+        " ".join(args) or "(top level)"
+        for args in HELP_PAGES
+        if "example" not in run_cli(*args, "--help").stdout.lower()
+    ]
+    assert not missing, f"--help without examples: {missing}"

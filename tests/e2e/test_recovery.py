@@ -58,6 +58,24 @@ def test_sigkill_mid_job_is_recovered_at_defaults(db: Path, tmp_path: Path) -> N
     assert cli_json("status", db=db)["counts"]["processing"] == 0
 
 
+def test_sigkilled_worker_takes_every_slot_s_command_with_it(db: Path, tmp_path: Path) -> None:
+    seconds = unique_seconds(30)
+    for n in range(3):
+        enqueue(db, command=f"echo start >> {tmp_path / str(n)}; sleep {seconds}")
+    worker = start_workers(db, 4)
+    wait_until(
+        lambda: all(lines(tmp_path / str(n)) == ["start"] for n in range(3)), 15, message="started"
+    )
+    # let the executor's threads come and go: the commands must survive that, not the worker
+    enqueue(db, command="true")
+    wait_until(lambda: cli_json("status", db=db)["counts"]["completed"] == 1, 10, message="probe")
+    sleeps = [p for p in procs_matching(f"sleep {seconds}") if p.name() == "sleep"]
+    assert len(sleeps) == 3
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(5)
+    wait_until(lambda: not procs_matching(f"sleep {seconds}"), 3, message="commands died too")
+
+
 def test_recovery_runs_while_the_survivor_is_busy(db: Path, tmp_path: Path) -> None:
     short_lease(db)
     long_marker, victim_marker = tmp_path / "long.m", tmp_path / "victim.m"
