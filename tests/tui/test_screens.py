@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Static
 
 from queuectl_core.models import Finish, JobSpec, Outcome
@@ -204,14 +205,17 @@ async def test_help_lists_every_key(app: QueueApp) -> None:
 async def test_palette_offers_every_action_of_the_screen(app: QueueApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        titles = {command.title for command in commands_for(app, app.screen)}
+        commands = list(commands_for(app, app.screen))
+        titles = {command.title for command in commands}
         for name in ("Retry", "Retry DLQ", "Cancel", "Purge", "New job", "Config", "Workers"):
             assert name in titles
         assert {f"View: {v}" for v in ("All", "Pending", "Running", "Failed", "Dead")} <= titles
         await press(pilot, "ctrl+p")
-        for key in "workers":
-            await pilot.press(key)
-        await press(pilot, "enter")
+        assert isinstance(app.screen, CommandPalette)
+        await press(pilot, "escape")
+        (workers,) = [c for c in commands if c.title == "Workers"]
+        await workers.callback()  # what choosing it in the palette runs
+        await settle(pilot)
         assert isinstance(app.screen, WorkersScreen)
 
 
