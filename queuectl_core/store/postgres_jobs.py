@@ -192,6 +192,8 @@ class JobOps(PgBase):
     ) -> tuple[list[bool], list[Job]]:
         if not finishes:  # the idle worker's wake-up: one statement, one round trip
             return [], (await self.claim(worker_id, queues, limit, lease) if limit > 0 else [])
+        if all(item.outcome.succeeded for item in finishes):
+            return await self._finish_ok_and_claim(finishes, worker_id, queues, limit, lease)
 
         async def write(conn: Conn) -> tuple[list[bool], list[Job]]:
             owned = await self._finish(conn, finishes)
@@ -199,6 +201,34 @@ class JobOps(PgBase):
             return owned, jobs
 
         return await self._run(write)
+
+    async def _finish_ok_and_claim(
+        self,
+        finishes: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+    ) -> tuple[list[bool], list[Job]]:
+        """Successes need no backoff, hence no config: finish and claim in one statement."""
+        names = list(queues) if queues else None
+        columns = [
+            [f.job_id for f in finishes],
+            [f.worker_id for f in finishes],
+            [f.attempt for f in finishes],
+            [f.outcome.exit_code for f in finishes],
+            [f.outcome.stdout for f in finishes],
+            [f.outcome.stderr for f in finishes],
+        ]
+        args = (self._now_param(), worker_id, limit, names, lease, *columns)
+
+        async def write(conn: Conn) -> list[Any]:
+            return list(await conn.fetch(sql.FINISH_OK_AND_CLAIM, *args))
+
+        rows = await self._run(write, tx=False)
+        recorded = set(rows[0][0] or ())
+        jobs = [job_from_row(row[1:]) for row in rows if row[1] is not None]
+        return [f.job_id in recorded for f in finishes], jobs
 
     async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
         if not finishes:

@@ -27,6 +27,11 @@ JOB_COLUMNS = (
     " lease_expires_at, runs"
 )
 
+
+def _columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in JOB_COLUMNS.split(","))
+
+
 SELECT_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
 
 # $2.. are parallel arrays, one element per job; unnest keeps their order, so seq follows it.
@@ -44,8 +49,10 @@ RETURNING {JOB_COLUMNS}
 
 # The inner SELECT locks up to $3 due rows in claim order and skips rows another claim holds;
 # the UPDATE changes only rows this statement locked, and the attempt record opens with it.
-CLAIM = f"""
-WITH {T},
+# $2 worker, $3 limit, $4 queues (NULL: all), $5 lease seconds. The inner SELECT locks up to $3
+# due rows in claim order and skips rows another claim holds; the UPDATE changes only rows this
+# statement locked, and the attempt record opens with it.
+_CLAIM_CTES = f"""
 picked AS MATERIALIZED (
     SELECT seq FROM jobs
     WHERE state IN ('pending', 'failed') AND run_at <= (SELECT now FROM t)
@@ -60,15 +67,53 @@ claimed AS (
         lease_expires_at = t.now + $5, updated_at = t.now
     FROM t
     WHERE j.seq IN (SELECT seq FROM picked)
-    RETURNING j.seq, {", ".join("j." + c.strip() for c in JOB_COLUMNS.split(","))}
+    RETURNING j.seq, {_columns("j")}
 ),
 opened AS (
     INSERT INTO attempts (job_id, attempt, worker_id, started_at)
     SELECT id, runs, worker_id, started_at FROM claimed
     ON CONFLICT (job_id, attempt) DO UPDATE SET worker_id = excluded.worker_id,
         started_at = excluded.started_at, finished_at = NULL, exit_code = NULL, error = NULL
-)
+)"""
+
+CLAIM = f"""
+WITH {T},{_CLAIM_CTES}
 SELECT {JOB_COLUMNS} FROM claimed ORDER BY priority DESC, seq
+"""
+
+# The busy worker's hot path: record successful attempts and claim more in one statement (one
+# round trip, one commit). $6.. are parallel arrays: job id, worker, run, exit code, stdout,
+# stderr. Finished rows are 'processing' and claimed rows 'pending'/'failed', so the two never
+# touch the same job. One row comes back per claimed job (or one all-NULL row), each carrying
+# the ids whose results were recorded.
+FINISH_OK_AND_CLAIM = f"""
+WITH {T},
+x AS (
+    SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::text[], $11::text[])
+        AS x(id, worker, run, exit_code, stdout, stderr)
+),
+done AS (
+    UPDATE jobs j SET state = 'completed', finished_at = t.now, updated_at = t.now,
+        exit_code = x.exit_code, last_error = NULL, lease_expires_at = NULL
+    FROM t, x
+    WHERE j.id = x.id AND j.worker_id = x.worker AND j.runs = x.run AND j.state = 'processing'
+    RETURNING j.id
+),
+closed AS (
+    UPDATE attempts a SET finished_at = coalesce(a.finished_at, t.now),
+        exit_code = coalesce(a.exit_code, x.exit_code)
+    FROM t, x
+    WHERE a.job_id = x.id AND a.attempt = x.run AND a.worker_id = x.worker
+),
+saved AS (
+    INSERT INTO outputs (job_id, attempt, stdout, stderr)
+    SELECT x.id, x.run, x.stdout, x.stderr FROM x
+    WHERE (x.stdout <> '' OR x.stderr <> '') AND EXISTS (SELECT 1 FROM jobs WHERE id = x.id)
+    ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
+),{_CLAIM_CTES}
+SELECT (SELECT array_agg(id) FROM done), {_columns("c")}
+FROM (SELECT) AS one LEFT JOIN claimed c ON true
+ORDER BY c.priority DESC, c.seq
 """
 
 # $2 worker, $3 current job ids (json), $4 lease seconds, $5/$6 running (job id, run) pairs.

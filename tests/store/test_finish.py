@@ -222,3 +222,39 @@ async def test_a_late_output_flush_never_overwrites_the_final_output(store: Stor
     await store.save_output([("j", 1, "stale partial", "")])
     output = await store.output("j")
     assert output is not None and output.stdout == "final"
+
+
+async def test_finish_and_claim_with_mixed_and_stale_results(clocked: Store, clock: Clock) -> None:
+    await clocked.enqueue([JobSpec(str(i), id=f"j{i}", max_retries=1) for i in range(5)])
+    assert len(await clocked.claim("w", None, 3, 30)) == 3
+    done = [
+        Finish("j0", "w", 1, Outcome(0, None, "zero", "")),
+        Finish("j1", "other", 1, Outcome(0, None)),  # not its owner
+        Finish("j2", "w", 1, Outcome(2, "exit 2", "", "two")),
+    ]
+    owned, jobs = await clocked.finish_and_claim(done, "w", None, 1, 30)
+    assert owned == [True, False, True] and [j.id for j in jobs] == ["j3"]
+    states = {j.id: j.state for j in await clocked.list_jobs()}
+    assert states == {
+        "j0": JobState.COMPLETED,
+        "j1": JobState.PROCESSING,
+        "j2": JobState.FAILED,
+        "j3": JobState.PROCESSING,
+        "j4": JobState.PENDING,
+    }
+    owned, jobs = await clocked.finish_and_claim(
+        [Finish("j1", "w", 1, Outcome(0, None, "one", "")), Finish("j3", "w", 1, Outcome(0, None))],
+        "w",
+        ["default"],
+        5,
+        30,
+    )
+    assert owned == [True, True] and [j.id for j in jobs] == ["j4"]
+    out1, out2 = await clocked.output("j1"), await clocked.output("j2")
+    assert out1 is not None and (out1.stdout, out1.finished) == ("one", True)
+    assert out2 is not None and out2.stderr == "two"
+    (attempt,) = await clocked.attempts("j1")
+    assert (attempt.finished_at, attempt.exit_code, attempt.error) == (clock(), 0, None)
+    counts = await clocked.counts()
+    for state in JobState:
+        assert counts[state] == len(await clocked.list_jobs(state=state)), state
