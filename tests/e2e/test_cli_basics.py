@@ -39,7 +39,10 @@ def test_basic_job_completes(db: Path, tmp_path: Path) -> None:
     assert data["exit_code"] == 0
     assert lines(marker) == ["ran"]
     assert [h["attempt"] for h in data["history"]] == [1]
-    assert data["history"][0]["exit_code"] == 0
+    entry = data["history"][0]
+    assert set(entry) >= {"attempt", "worker", "started_at", "finished_at", "exit_code", "error"}
+    assert entry["exit_code"] == 0 and entry["worker"]
+    assert utc_ts(entry["started_at"]) <= utc_ts(entry["finished_at"])
     assert utc_ts(data["started_at"]) <= utc_ts(data["finished_at"])
     out = run_cli("logs", jid, db=db).stdout
     assert out.splitlines() == ["hello"]

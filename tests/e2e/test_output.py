@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import psutil
-from helpers import enqueue, job, run_cli, start_workers, utc_ts
+from helpers import cli_env, enqueue, job, run_cli, start_workers, utc_ts
 
 MB = 1024 * 1024
 
@@ -17,15 +17,16 @@ MB = 1024 * 1024
 def test_env_cwd_and_exit_statuses(db: Path, tmp_path: Path) -> None:
     here = tmp_path / "workdir"
     here.mkdir()
-    env_job = enqueue(
-        db, command='echo "$GREETING"; pwd', env={"GREETING": "hi there"}, cwd=str(here)
-    )
+    command = 'echo "$GREETING"; echo "$FROM_WORKER"; pwd'
+    env_job = enqueue(db, command=command, env={"GREETING": "hi there"}, cwd=str(here))
     missing = enqueue(db, command="no-such-command-qctl", max_retries=0)
     exit3 = enqueue(db, command="exit 3", max_retries=0)
     killed = enqueue(db, command="kill -9 $$", max_retries=0)
     binary = enqueue(db, command=r"printf 'ok\377\376done\n'")
-    assert start_workers(db, 2, "--drain").wait(30) == 0
-    assert run_cli("logs", env_job, db=db).stdout.splitlines() == ["hi there", str(here)]
+    worker_env = cli_env(db, {"FROM_WORKER": "inherited"})
+    assert start_workers(db, 2, "--drain", env=worker_env).wait(30) == 0
+    logs = run_cli("logs", env_job, db=db).stdout.splitlines()
+    assert logs == ["hi there", "inherited", str(here)]
     data = job(db, missing)
     assert (data["state"], data["exit_code"]) == ("dead", 127)
     assert data["last_error"] == "command not found"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ from helpers import (
     job,
     run_cli,
     start_workers,
+    wait_until,
 )
 
 
@@ -29,17 +31,22 @@ def test_store_files_are_private(db: Path) -> None:
         env=cli_env(),
     )
     worker = subprocess.Popen(
-        [*umask0, "worker", "start", "--count", "1", "--drain"],
+        [*umask0, "worker", "start", "--count", "1"],
         env=cli_env(db),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    assert worker.wait(60) == 0
-    assert job(db, "m1")["state"] == "completed"
-    files = [p for p in db.parent.iterdir() if p.name.startswith(db.name)]
-    assert db in files
-    for path in files:
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, f"{path}: {oct(path.stat().st_mode)}"
+    try:
+        wait_until(lambda: job(db, "m1")["state"] == "completed", 30, message="job ran")
+        # checked while the worker holds the store open, so the WAL files exist
+        files = {p.name: p for p in db.parent.iterdir() if p.name.startswith(db.name)}
+        assert {db.name, f"{db.name}-wal", f"{db.name}-shm"} <= set(files), sorted(files)
+        for path in files.values():
+            mode = stat.S_IMODE(path.stat().st_mode)
+            assert mode == 0o600, f"{path.name}: {oct(mode)}"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
 
 
 @pytest.mark.parametrize("with_xdg", [True, False], ids=["xdg", "home"])

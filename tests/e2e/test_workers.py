@@ -49,6 +49,8 @@ def test_cancel_pending_job(db: Path) -> None:
     assert start_workers(db, 1, "--drain").wait(30) == 0
     assert job(db, other)["state"] == "completed"
     assert (job(db, jid)["state"], job(db, jid)["attempts"]) == ("cancelled", 0)
+    assert run_cli("dlq", "retry", jid, db=db, check=False).returncode == 1
+    assert run_cli("cancel", jid, db=db, check=False).returncode == 1
 
 
 def test_cancel_backing_off_job_but_not_a_finished_one(db: Path) -> None:
