@@ -59,6 +59,7 @@ class WorkerPool:
         self._reap = reap
         self._reaper: Reaper | None = None
         self.jobs_done = 0
+        self._registered_slots = slots
 
     @property
     def running(self) -> list[str]:
@@ -78,6 +79,7 @@ class WorkerPool:
         """Change the number of slots; extra running jobs finish before the pool shrinks."""
         self.slots = max(0, slots)
         self._wake.set()
+        self._beat_now.set()  # the heartbeat re-registers the new slot count
 
     def _on_wake(self, kind: str) -> None:
         if kind == "control":
@@ -90,9 +92,7 @@ class WorkerPool:
         install_child_watcher()
         self.config = await self.store.get_config()
         self._reaper = Reaper() if self._reap else None
-        info = WorkerInfo(
-            self.worker_id, socket.gethostname(), os.getpid(), self.slots, self.queues or (), 0, 0
-        )
+        info = self._info()
         await self.store.register_worker(info)
         await self.store.listen(self.worker_id, self._on_wake)
         helpers = [
@@ -238,7 +238,14 @@ class WorkerPool:
         # Jittered so many workers do not scan at the same instant.
         return min(5.0, self.config.lease_timeout / 4) * random.uniform(0.8, 1.0)
 
+    def _info(self) -> WorkerInfo:
+        self._registered_slots = self.slots
+        host = socket.gethostname()
+        return WorkerInfo(self.worker_id, host, os.getpid(), self.slots, self.queues or (), 0, 0)
+
     async def _beat(self) -> None:
+        if self.slots != self._registered_slots:
+            await self.store.register_worker(self._info())
         running = [(e.job.id, e.job.runs) for e in self._executions.values()]
         beat = await self.store.heartbeat(self.worker_id, running, self.config.lease_timeout)
         for job_id in beat.lost_jobs:

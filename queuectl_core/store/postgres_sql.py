@@ -283,6 +283,5 @@ INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at, cur
                      stop_requested)
 SELECT $2, $3, $4, $5, $6::jsonb, t.now, t.now, '[]', false FROM t
 ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, slots = excluded.slots,
-    queues = excluded.queues, started_at = excluded.started_at,
-    heartbeat_at = excluded.heartbeat_at, current_jobs = '[]', stop_requested = false
+    queues = excluded.queues, heartbeat_at = excluded.heartbeat_at
 """

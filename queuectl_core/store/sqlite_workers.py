@@ -24,9 +24,13 @@ class SqliteWorkerOps(SqliteBase):
     async def register_worker(self, info: WorkerInfo) -> None:
         def write(conn: Conn) -> None:
             now = self._clock()
+            # Registering again (after a resize) keeps the start time and any stop request.
             conn.execute(
-                "INSERT OR REPLACE INTO workers (id, host, pid, slots, queues, started_at, "
-                "heartbeat_at, current_jobs, stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0)",
+                "INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at, "
+                "current_jobs, stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0) "
+                "ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, "
+                "slots = excluded.slots, queues = excluded.queues, "
+                "heartbeat_at = excluded.heartbeat_at",
                 (info.id, info.host, info.pid, info.slots, json.dumps(info.queues), now, now),
             )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from queuectl_core.config import Config
@@ -68,8 +70,13 @@ async def test_request_stop_reaches_live_workers_through_heartbeat(
     assert (await clocked.heartbeat("w1", [], 30)).stop_requested
     (live,) = await clocked.list_workers()
     assert live.stop_requested
-    await clocked.register_worker(_info("w1"))  # a restart clears the flag
-    assert not (await clocked.heartbeat("w1", [], 30)).stop_requested
+    # Registering the same id again (a resize) updates slots but keeps the stop request and the
+    # start time; a restarted process registers under a new id.
+    started = live.started_at
+    await clocked.register_worker(replace(_info("w1"), slots=7))
+    assert (await clocked.heartbeat("w1", [], 30)).stop_requested
+    (again,) = await clocked.list_workers()
+    assert (again.slots, again.started_at) == (7, started)
 
 
 async def test_config_defaults_set_and_persist(store: Store, open_more: OpenStore) -> None:
