@@ -37,6 +37,8 @@ class JobSpec:
     timeout: float | None = None
     timeout_given: bool = False
     run_at: float | None = None
+    #: Seconds after the store's "now" (its clock, not this host's) when ``run_at`` is not given.
+    delay: float | None = None
     queue: str = "default"
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None

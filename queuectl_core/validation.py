@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -124,7 +123,7 @@ def _check_env(value: object) -> dict[str, str]:
     return dict(value)
 
 
-def spec_from_object(data: object, now: float | None = None) -> JobSpec:
+def spec_from_object(data: object) -> JobSpec:
     """Validate one decoded JSON value as a job."""
     if not isinstance(data, dict):
         raise InvalidInput("a job must be a JSON object")
@@ -143,11 +142,8 @@ def spec_from_object(data: object, now: float | None = None) -> JobSpec:
         raise InvalidInput("give either run_at or delay, not both")
     timeout_given = "timeout" in data or "timeout_seconds" in data
     timeout = _check_timeout(data.get("timeout", data.get("timeout_seconds")))
-    run_at: float | None = None
-    if data.get("run_at") is not None:
-        run_at = parse_time(data["run_at"])
-    elif data.get("delay") is not None:
-        run_at = (time.time() if now is None else now) + parse_duration(data["delay"])
+    run_at = parse_time(data["run_at"]) if data.get("run_at") is not None else None
+    delay = parse_duration(data["delay"]) if data.get("delay") is not None else None
     queue = data.get("queue", "default")
     if not isinstance(queue, str) or not QUEUE_RE.fullmatch(queue):
         raise InvalidInput(f"queue must match [A-Za-z0-9_.-]{{1,64}}, got {queue!r}")
@@ -165,6 +161,7 @@ def spec_from_object(data: object, now: float | None = None) -> JobSpec:
         timeout=timeout,
         timeout_given=timeout_given,
         run_at=run_at,
+        delay=delay,
         queue=queue,
         env=_check_env(data.get("env", {})),
         cwd=cwd,
@@ -187,17 +184,17 @@ def decode(text: str) -> object:
         raise InvalidInput("malformed JSON: nested too deeply") from None
 
 
-def parse_job(text: str, now: float | None = None) -> JobSpec:
+def parse_job(text: str) -> JobSpec:
     """One JSON object given on the command line."""
-    return spec_from_object(decode(text), now)
+    return spec_from_object(decode(text))
 
 
-def parse_lines(lines: Iterable[str], now: float | None = None) -> Iterator[JobSpec]:
+def parse_lines(lines: Iterable[str]) -> Iterator[JobSpec]:
     """JSON Lines; blank lines are skipped; errors name the line number."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            yield spec_from_object(decode(line), now)
+            yield spec_from_object(decode(line))
         except InvalidInput as exc:
             raise InvalidInput(f"line {number}: {exc}") from None

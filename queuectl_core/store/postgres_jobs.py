@@ -45,13 +45,13 @@ class JobOps(PgBase):
         ids = [spec.id or new_job_id() for spec in specs]
         if len(set(ids)) < len(ids):
             await self._raise_duplicate(ids)
-        columns: list[list[Any]] = [ids, [], [], [], [], [], [], [], []]
+        columns: list[list[Any]] = [ids, [], [], [], [], [], [], [], [], []]
         for spec in specs:
             timeout = spec.timeout if spec.timeout_given else (config.default_timeout or None)
             retries = config.max_retries if spec.max_retries is None else spec.max_retries
             values = (spec.command, spec.queue, spec.priority, retries, timeout, spec.run_at)
             for column, value in zip(
-                columns[1:], (*values, json.dumps(spec.env), spec.cwd), strict=True
+                columns[1:], (*values, json.dumps(spec.env), spec.cwd, spec.delay), strict=True
             ):
                 column.append(value)
 

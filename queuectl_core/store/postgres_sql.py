@@ -40,10 +40,10 @@ WITH {T}
 INSERT INTO jobs (id, command, state, queue, priority, max_retries, timeout, run_at,
                   created_at, updated_at, env, cwd)
 SELECT x.id, x.command, 'pending', x.queue, x.priority, x.max_retries, x.timeout,
-       coalesce(x.run_at, t.now), t.now, t.now, x.env::jsonb, x.cwd
+       coalesce(x.run_at, t.now + coalesce(x.delay, 0)), t.now, t.now, x.env::jsonb, x.cwd
 FROM t, unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::float8[],
-               $8::float8[], $9::text[], $10::text[])
-     AS x(id, command, queue, priority, max_retries, timeout, run_at, env, cwd)
+               $8::float8[], $9::text[], $10::text[], $11::float8[])
+     AS x(id, command, queue, priority, max_retries, timeout, run_at, env, cwd, delay)
 RETURNING {JOB_COLUMNS}
 """
 

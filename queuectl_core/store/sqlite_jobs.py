@@ -68,7 +68,7 @@ class SqliteJobs(SqliteBase):
             for spec in specs:
                 timeout = spec.timeout if spec.timeout_given else (config.default_timeout or None)
                 retries = config.max_retries if spec.max_retries is None else spec.max_retries
-                run_at = now if spec.run_at is None else spec.run_at
+                run_at = spec.run_at if spec.run_at is not None else now + (spec.delay or 0.0)
                 job_id = spec.id or new_job_id()
                 env = json.dumps(spec.env)
                 head = (job_id, spec.command, spec.queue, spec.priority, retries, timeout, run_at)

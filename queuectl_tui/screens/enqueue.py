@@ -73,7 +73,7 @@ class EnqueueScreen(ModalScreen[JobSpec | None]):
                 text = self.query_one(f"#f-{name}", Input).value
             if text:
                 data[name] = _value(name, text)
-        return spec_from_object(data, now=self._clock())
+        return spec_from_object(data)
 
     @on(Input.Changed)
     def _validate(self) -> None:
