@@ -48,7 +48,7 @@ def test_sigkill_mid_job_is_recovered_at_defaults(db: Path, tmp_path: Path) -> N
     second = start_workers(db, 1, "--drain")
     wait_until(lambda: job(db, jid)["state"] == "completed", 60, 0.25, "job recovered and rerun")
     assert time.monotonic() - killed_at < 60
-    assert lines(marker) == ["start", "start", "end"]
+    assert lines(marker) == ["start", "start", "end"], job(db, jid)
     data = job(db, jid)
     assert data["attempts"] == 2
     history = sorted(data["history"], key=lambda h: h["attempt"])
@@ -94,7 +94,7 @@ def test_recovery_runs_while_the_survivor_is_busy(db: Path, tmp_path: Path) -> N
     assert data["state"] == "failed", data
     assert "worker lost" in data["last_error"]
     wait_until(lambda: job(db, "victim")["state"] == "completed", 30, 0.25, "victim rerun")
-    assert lines(victim_marker) == ["start", "start", "end"]
+    assert lines(victim_marker) == ["start", "start", "end"], job(db, "victim")
     assert lines(long_marker) == ["start", "end"]
     run_cli("worker", "stop", db=db)
     assert busy.wait(15) == 0
