@@ -85,6 +85,10 @@ def test_enqueue_forms_print_ids(db: Path, tmp_path: Path) -> None:
     assert (data["timeout"], data["queue"]) == (5, "q1")
     generated = run_cli("enqueue", '{"command": "true"}', db=db).stdout.split()
     assert len(generated) == 1 and job(db, generated[0])["state"] == "pending"
+    bulk = run_cli("enqueue", "-", input='{"command": "true"}\n' * 20, db=db).stdout.split()
+    later = run_cli("enqueue", "--command", "true", db=db).stdout.split()
+    ordered = [*generated, *bulk, *later]
+    assert len(set(ordered)) == 22 and ordered == sorted(ordered), "ids are not time-ordered"
 
 
 def test_json_outputs_are_single_documents(db: Path) -> None:

@@ -23,10 +23,15 @@ def test_env_cwd_and_exit_statuses(db: Path, tmp_path: Path) -> None:
     exit3 = enqueue(db, command="exit 3", max_retries=0)
     killed = enqueue(db, command="kill -9 $$", max_retries=0)
     binary = enqueue(db, command=r"printf 'ok\377\376done\n'")
+    default_cwd = enqueue(db, command="pwd")
+    worker_dir = tmp_path / "worker-cwd"
+    worker_dir.mkdir()
     worker_env = cli_env(db, {"FROM_WORKER": "inherited"})
-    assert start_workers(db, 2, "--drain", env=worker_env).wait(30) == 0
+    worker = start_workers(db, 2, "--drain", env=worker_env, cwd=worker_dir)
+    assert worker.wait(30) == 0
     logs = run_cli("logs", env_job, db=db).stdout.splitlines()
     assert logs == ["hi there", "inherited", str(here)]
+    assert run_cli("logs", default_cwd, db=db).stdout.splitlines() == [str(worker_dir)]
     data = job(db, missing)
     assert (data["state"], data["exit_code"]) == ("dead", 127)
     assert data["last_error"] == "command not found"

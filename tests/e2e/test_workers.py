@@ -135,7 +135,9 @@ def test_logs_follow_streams_a_running_job(db: Path, tmp_path: Path) -> None:
         received = _reader(follow)
         # output is flushed at least every second while the job runs
         assert received.get(timeout=4) == "line-1"
-        assert job(db, jid)["state"] == "processing"
+        running = job(db, jid)
+        assert running["state"] == "processing" and running["finished_at"] is None
+        utc_ts(running["started_at"])
         assert run_cli("logs", jid, db=db).stdout.splitlines() == ["line-1"]
         gate.touch()
         rest = []
