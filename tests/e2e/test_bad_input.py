@@ -41,6 +41,17 @@ BAD_JOBS = {
     "env-not-strings": '{"command": "true", "env": {"A": 1}}',
     "env-not-object": '{"command": "true", "env": ["A=1"]}',
     "cwd-number": '{"command": "true", "cwd": 3}',
+    "max-retries-bool": '{"command": "true", "max_retries": true}',
+    "priority-bool": '{"command": "true", "priority": false}',
+    "timeout-bool": '{"command": "true", "timeout": true}',
+    "delay-bool": '{"command": "true", "delay": true}',
+    "run-at-bool": '{"command": "true", "run_at": true}',
+    "timeout-nan": '{"command": "true", "timeout": NaN}',
+    "priority-infinite": '{"command": "true", "priority": 1e400}',
+    "command-list": '{"command": ["ls", "-l"]}',
+    "id-control-char": json.dumps({"command": "true", "id": "a\u0007b"}),
+    "null-command": '{"command": null}',
+    "trailing-garbage": '{"command": "true"} {"command": "true"}',
 }
 
 # JSON Lines input goes through the same validation; a sample keeps the suite fast.
