@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from helpers import (
@@ -39,6 +40,30 @@ def test_300_jobs_on_3_processes_run_exactly_once(db: Path, tmp_path: Path) -> N
     listed = cli_json("list", db=db)
     assert len(listed) == 300
     assert {(j["state"], j["attempts"]) for j in listed} == {("completed", 1)}
+
+
+def test_concurrent_enqueue_and_reads_while_workers_claim(db: Path, tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    workers = [start_workers(db, 4) for _ in range(2)]
+
+    def batch(n: int) -> list[str]:
+        ids = [f"c{n}-{k:02d}" for k in range(25)]
+        text = "".join(
+            json.dumps({"id": i, "command": f"echo {i} >> {marks / i}"}) + "\n" for i in ids
+        )
+        return run_cli("enqueue", "-", input=text, db=db).stdout.split()
+
+    with ThreadPoolExecutor(6) as pool:
+        readers = [pool.submit(cli_json, "status", db=db) for _ in range(4)]
+        enqueued = [i for ids in pool.map(batch, range(12)) for i in ids]
+        assert all(r.result()["counts"] is not None for r in readers)
+    assert len(enqueued) == 300
+    wait_until(lambda: cli_json("status", db=db)["counts"]["completed"] == 300, 90, 0.5, "all done")
+    bad = {i: lines(marks / i) for i in enqueued if lines(marks / i) != [i]}
+    assert not bad, f"{len(bad)} jobs did not run exactly once: {dict(list(bad.items())[:5])}"
+    run_cli("worker", "stop", db=db)
+    assert [w.wait(15) for w in workers] == [0, 0]
 
 
 def test_cancel_pending_job(db: Path) -> None:
