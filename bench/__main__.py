@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import machine, report, workloads
+from bench import machine, report, suite, workloads
 from bench.plan import FULL, QUICK
 from bench.stats import Results
 from bench.stores import PG_BASE, postgres_available, workdir
@@ -49,32 +49,7 @@ def run(args: argparse.Namespace) -> Path:
         return only is None or name in only
 
     try:
-        if wanted("W0"):
-            workloads.w0(ctx)
-        for store in stores:
-            for name, step in (
-                ("W1", workloads.w1),
-                ("W2", workloads.w2),
-                ("W3", workloads.w3),
-                ("W4", workloads.w4),
-            ):
-                if wanted(name):
-                    workloads.guarded(
-                        ctx, name, "(all rows)", store, "", "-", lambda s=step, st=store: s(ctx, st)
-                    )
-        if wanted("W3"):
-            workloads.w3_baselines(ctx)
-        if wanted("W4"):
-            workloads.w4_floor(ctx)
-        big: Path | None = None
-        if "sqlite" in stores and (wanted("W5") or wanted("C1")):
-            try:
-                big = workloads.w5(ctx)
-            except Exception as exc:
-                log.exception("W5 failed")
-                ctx.row("W5", "(all rows)", "sqlite", "", [], note=f"failed: {exc}"[:200])
-        if "sqlite" in stores and wanted("C1"):
-            workloads.c1(ctx, big)
+        suite.run_all(ctx, wanted)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     loads.append(os.getloadavg()[0])
@@ -92,6 +67,7 @@ def run(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("queuectl").setLevel(logging.WARNING)  # the pools measured in-process
     path = run(parse(argv))
     sys.stdout.write(path.read_text(encoding="utf-8"))
 

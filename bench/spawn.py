@@ -17,12 +17,12 @@ async def _pump(stream: asyncio.StreamReader | None) -> None:
             pass
 
 
-async def _one(env: dict[str, str]) -> None:
+async def _one(env: dict[str, str], command: str) -> None:
     # Same arguments as queuectl_core.executor.execute: pipes, DEVNULL stdin, new session.
     process = await asyncio.create_subprocess_exec(
         "/bin/sh",
         "-c",
-        COMMAND,
+        command,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -32,7 +32,7 @@ async def _one(env: dict[str, str]) -> None:
     await asyncio.gather(_pump(process.stdout), _pump(process.stderr), process.wait())
 
 
-async def _spawn_all(count: int, concurrency: int, pidfd: bool) -> float:
+async def _spawn_all(count: int, concurrency: int, pidfd: bool, command: str = COMMAND) -> float:
     if pidfd:
         install_child_watcher()
     else:
@@ -46,7 +46,7 @@ async def _spawn_all(count: int, concurrency: int, pidfd: bool) -> float:
         nonlocal remaining
         while remaining > 0:
             remaining -= 1
-            await _one(env)
+            await _one(env, command)
 
     start = time.perf_counter()
     await asyncio.gather(*(lane() for _ in range(concurrency)))
@@ -57,3 +57,8 @@ def spawn_rate(count: int, concurrency: int, *, pidfd: bool) -> float:
     """Commands per second spawning ``count`` shells, ``concurrency`` at a time."""
     elapsed = asyncio.run(_spawn_all(count, concurrency, pidfd))
     return count / elapsed
+
+
+def spawn_wall(count: int, concurrency: int, command: str) -> float:
+    """Seconds to run ``count`` copies of ``command`` directly, ``concurrency`` at a time."""
+    return asyncio.run(_spawn_all(count, concurrency, True, command))

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPECTED_ROWS = {"W0": 8, "W1": 4, "W2": 1, "W3": 4, "W4": 3, "W5": 5, "C1": 3}
+EXPECTED_ROWS = {"W0": 8, "W1": 4, "W2": 2, "W3": 4, "W4": 3, "W5": 5, "C1": 3}
 
 
 def test_quick_run_writes_every_row(tmp_path: Path) -> None:
