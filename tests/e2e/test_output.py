@@ -98,3 +98,13 @@ def test_grandchild_holding_the_pipe_does_not_block_completion(db: Path) -> None
     assert data["state"] == "completed"
     assert utc_ts(data["finished_at"]) - utc_ts(data["started_at"]) < 3
     assert run_cli("logs", jid, db=db).stdout.splitlines() == ["hi"]
+
+
+def test_closing_output_early_does_not_end_the_job(db: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "m"
+    jid = enqueue(db, command=f"echo early; exec >&- 2>&-; sleep 1.5; touch {marker}")
+    assert start_workers(db, 1, "--drain").wait(20) == 0
+    data = job(db, jid)
+    assert data["state"] == "completed" and marker.exists()
+    assert utc_ts(data["finished_at"]) - utc_ts(data["started_at"]) >= 1.4
+    assert run_cli("logs", jid, db=db).stdout.splitlines() == ["early"]

@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from helpers import (
     cli_json,
     enqueue,
@@ -74,6 +75,29 @@ def test_sigkilled_worker_takes_every_slot_s_command_with_it(db: Path, tmp_path:
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(5)
     wait_until(lambda: not procs_matching(f"sleep {seconds}"), 3, message="commands died too")
+
+
+@pytest.mark.slow
+def test_hung_worker_is_recovered_within_60s_at_defaults(db: Path, tmp_path: Path) -> None:
+    # a frozen (SIGSTOPped) worker is alive but silent: only the lease can expose it
+    marker = tmp_path / "m"
+    jid = enqueue(db, command=f"echo start >> {marker}; sleep 2; echo end >> {marker}")
+    frozen = start_workers(db, 1)
+    wait_until(lambda: lines(marker) == ["start"], 15, message="job started")
+    frozen.signal_group(signal.SIGSTOP)
+    stopped_at = time.monotonic()
+    try:
+        rescuer = start_workers(db, 1)
+        wait_until(lambda: job(db, jid)["state"] == "completed", 60, 0.5, "job rerun")
+        assert time.monotonic() - stopped_at < 60
+        data = job(db, jid)
+        assert data["attempts"] == 2 and "worker lost" in data["history"][0]["error"], data
+    finally:
+        frozen.signal_group(signal.SIGCONT)
+    run_cli("worker", "stop", "--timeout", "20", db=db, timeout=30)
+    frozen.wait(10)
+    assert rescuer.wait(10) == 0
+    assert job(db, jid)["attempts"] == 2
 
 
 def test_recovery_runs_while_the_survivor_is_busy(db: Path, tmp_path: Path) -> None:
