@@ -6,6 +6,7 @@ import os
 import random
 import signal
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,10 @@ def crashable(marker: Path, seconds: str) -> str:
 
 def unique_seconds(whole: int) -> str:
     return f"{whole}.{random.randrange(10**6):06d}"
+
+
+def _has_starts(marker: Path, count: int) -> bool:
+    return lines(marker) == ["start"] * count
 
 
 def test_sigkill_mid_job_is_recovered_at_defaults(db: Path, tmp_path: Path) -> None:
@@ -132,7 +137,7 @@ def test_job_whose_every_attempt_is_lost_ends_dead(db: Path, tmp_path: Path) -> 
     jid = enqueue(db, command=crashable(marker, unique_seconds(20)), max_retries=1)
     for n in (1, 2):
         worker = start_workers(db, 1)
-        wait_until(lambda n=n: lines(marker) == ["start"] * n, 20, 0.1, f"attempt {n} started")
+        wait_until(partial(_has_starts, marker, n), 20, 0.1, f"attempt {n} started")
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(5)
     last = start_workers(db, 1, "--drain")

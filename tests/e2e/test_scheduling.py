@@ -158,7 +158,10 @@ def test_run_at_forms_and_delay(db: Path, tmp_path: Path) -> None:
     }
     bulk = []
     for name, value in forms.items():
-        fields = {"id": f"{name}-job", "command": f"date +%s.%N > {tmp_path / name}"}
+        fields: dict[str, object] = {
+            "id": f"{name}-job",
+            "command": f"date +%s.%N > {tmp_path / name}",
+        }
         if name == "delay":
             fields["delay"] = "3s"
         elif value is not None:
@@ -192,10 +195,10 @@ def test_delay_units_and_past_run_at(db: Path) -> None:
     ids = {text: enqueue(db, command="true", delay=text) for text in expected}
     numeric = enqueue(db, command="true", delay=90)
     after = time.time()
-    for text, seconds in {**expected, 90: 90}.items():
-        jid = numeric if text == 90 else ids[str(text)]
+    checks = [(ids[text], seconds) for text, seconds in expected.items()] + [(numeric, 90)]
+    for jid, seconds in checks:
         run_at = utc_ts(job(db, jid)["run_at"])
-        assert before + seconds - 0.01 <= run_at <= after + seconds + 0.01, (text, run_at - before)
+        assert before + seconds - 0.01 <= run_at <= after + seconds + 0.01, (jid, run_at - before)
     past = enqueue(db, command="true", run_at="2001-02-03T04:05:06+00:00")
     assert job(db, past)["run_at"].startswith("2001-02-03T04:05:06")
     worker = start_workers(db, 1)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from helpers import (
@@ -100,7 +101,7 @@ def test_idle_worker_starts_new_job_promptly(db: Path) -> None:
     delays = []
     for _ in range(5):
         jid = enqueue(db, command="true")
-        wait_until(lambda j=jid: job(db, j)["state"] == "completed", 10, message="job ran")
+        wait_until(partial(_state_is, db, jid, "completed"), 10, message="job ran")
         data = job(db, jid)
         delays.append(utc_ts(data["started_at"]) - utc_ts(data["created_at"]))
     # the default poll interval is 500 ms: a median well under it means the worker is woken
@@ -125,6 +126,10 @@ def test_cancel_running_job_kills_its_tree(db: Path, tmp_path: Path) -> None:
     assert worker.wait(15) == 0
     assert job(db, jid)["state"] == "cancelled"
     assert lines(marker) == ["start"]
+
+
+def _state_is(db: Path, jid: str, state: str) -> bool:
+    return bool(job(db, jid)["state"] == state)
 
 
 def _reader(stream: subprocess.Popen[str]) -> queue.Queue[str | None]:
