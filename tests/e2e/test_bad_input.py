@@ -187,6 +187,7 @@ def test_bulk_with_bad_line_3_enqueues_nothing(seeded: Path, tmp_path: Path, sou
         result = run_cli("enqueue", "-", db=seeded, input=text, check=False)
     assert_one_line_error(result, 2)
     assert re.search(r"\bline 3\b", result.stderr), result.stderr
+    assert result.stdout == "", "ids printed for a batch that was not enqueued"
     assert snapshot(seeded) == before
 
 

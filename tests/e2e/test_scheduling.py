@@ -201,8 +201,11 @@ def test_delay_units_and_past_run_at(db: Path) -> None:
         assert before + seconds - 0.01 <= run_at <= after + seconds + 0.01, (jid, run_at - before)
     past = enqueue(db, command="true", run_at="2001-02-03T04:05:06+00:00")
     assert job(db, past)["run_at"].startswith("2001-02-03T04:05:06")
+    flag_args = ["--command", "true", "--run-at", "2030-01-02T03:04:05+01:00"]
+    flagged = run_cli("enqueue", *flag_args, db=db).stdout.strip()
+    assert job(db, flagged)["run_at"].startswith("2030-01-02T02:04:05")
     worker = start_workers(db, 1)
     wait_until(lambda: job(db, past)["state"] == "completed", 10, message="past run_at runs now")
-    assert all(job(db, jid)["state"] == "pending" for jid in [*ids.values(), numeric])
+    assert all(job(db, j)["state"] == "pending" for j in [*ids.values(), numeric, flagged])
     worker.signal_group(signal.SIGTERM)
     assert worker.wait(15) == 0
