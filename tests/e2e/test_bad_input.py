@@ -146,9 +146,9 @@ def test_bad_usage_exits_2_without_traceback(seeded: Path) -> None:
     failures = []
     for name, args in BAD_USAGE.items():
         try:
-            result = run_cli(*args, db=seeded, check=False, timeout=10)
+            result = run_cli(*args, db=seeded, check=False, timeout=5)
         except subprocess.TimeoutExpired:
-            failures.append(f"{name}: accepted, still running after 10 s")
+            failures.append(f"{name}: accepted, still running after 5 s")
             continue
         if result.returncode != 2 or "Traceback" in result.stderr or not result.stderr.strip():
             failures.append(f"{name}: rc={result.returncode} stderr={result.stderr[-500:]!r}")

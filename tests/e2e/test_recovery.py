@@ -108,7 +108,11 @@ def test_hung_worker_is_recovered_within_60s_at_defaults(db: Path, tmp_path: Pat
 def test_recovery_runs_while_the_survivor_is_busy(db: Path, tmp_path: Path) -> None:
     short_lease(db)
     long_marker, victim_marker = tmp_path / "long.m", tmp_path / "victim.m"
-    enqueue(db, id="long", command=crashable(long_marker, "12"))
+    gate = tmp_path / "gate"
+    hold = f"i=0; while [ ! -e {gate} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done"
+    enqueue(
+        db, id="long", command=f"echo start >> {long_marker}; {hold}; echo end >> {long_marker}"
+    )
     busy = start_workers(db, 1)
     wait_until(lambda: lines(long_marker) == ["start"], 15, message="long job started")
     seconds = unique_seconds(3)
@@ -122,6 +126,7 @@ def test_recovery_runs_while_the_survivor_is_busy(db: Path, tmp_path: Path) -> N
     data = job(db, "victim")
     assert data["state"] == "failed", data
     assert "worker lost" in data["last_error"]
+    gate.touch()
     wait_until(lambda: job(db, "victim")["state"] == "completed", 30, 0.25, "victim rerun")
     assert lines(victim_marker) == ["start", "start", "end"], job(db, "victim")
     assert lines(long_marker) == ["start", "end"]
