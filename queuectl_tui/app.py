@@ -68,6 +68,10 @@ class QueueApp(App[None]):
         self.ready = asyncio.Event()
 
     @property
+    def store_open(self) -> bool:
+        return self._store is not None
+
+    @property
     def store(self) -> Store:
         if self._store is None:
             raise RuntimeError("store not open yet")
@@ -93,6 +97,7 @@ class QueueApp(App[None]):
         if self._start_workers and self.hosted is not None:
             await self.hosted.start(self._start_workers)
         self.ready.set()
+        self.refresh_bindings()  # actions greyed out while the store was opening come alive
         if self.live:
             self.run_worker(self._refresh_loop(), name="refresh", group="refresh")
 

@@ -138,6 +138,7 @@ class MainScreen(LiveScreen):
         async def load() -> None:
             if delay:
                 await asyncio.sleep(delay)
+            await self.queue_app.ready.wait()  # keys typed while the store is still opening
             await self.reload(True)
             if cursor is not None:
                 self.table.select_row(cursor)
@@ -194,7 +195,7 @@ class MainScreen(LiveScreen):
         self._reload_soon(0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in actions.WRITES and self.queue_app.readonly:
+        if action in actions.WRITES and (self.queue_app.readonly or not self.queue_app.store_open):
             return None
         job = self.table.selected if self.is_mounted else None
         if action == "retry":
