@@ -28,8 +28,9 @@ FIELDS = {
 QUEUE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _DURATION_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-# Postgres BIGINT and SQLite INTEGER are both 64-bit; keep priorities well inside.
-_INT_LIMIT = 2**53
+# PostgreSQL stores priority and max_retries as 32-bit integers (and computes 1 + max_retries).
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+MAX_RETRIES_LIMIT = 10**9
 
 
 def parse_duration(value: object, field: str = "delay") -> float:
@@ -90,16 +91,16 @@ def _check_id(value: object) -> str:
     return value
 
 
-def _check_int(value: object, field: str, minimum: int | None = None) -> int:
+def _check_int(value: object, field: str, minimum: int = _INT_MIN, maximum: int = _INT_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
             raise InvalidInput(f"{field} must be an integer, got {value!r}")
-    if minimum is not None and value < minimum:
+    if minimum > _INT_MIN and value < minimum:
         raise InvalidInput(f"{field} must be >= {minimum}, got {value}")
-    if abs(value) > _INT_LIMIT:
-        raise InvalidInput(f"{field} is out of range: {value}")
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{field} is out of range ({minimum}..{maximum}): {value}")
     return value
 
 
@@ -156,7 +157,9 @@ def spec_from_object(data: object) -> JobSpec:
     return JobSpec(
         command=command,
         id=_check_id(data["id"]) if data.get("id") is not None else None,
-        max_retries=None if max_retries is None else _check_int(max_retries, "max_retries", 0),
+        max_retries=None
+        if max_retries is None
+        else _check_int(max_retries, "max_retries", 0, MAX_RETRIES_LIMIT),
         priority=_check_int(data.get("priority", 0), "priority"),
         timeout=timeout,
         timeout_given=timeout_given,

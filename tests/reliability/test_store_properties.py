@@ -79,7 +79,9 @@ def test_store_state_machine_sqlite() -> None:
     run_state_machine_as_test(SqliteMachine, settings=_settings(100, 50))
 
 
-def _require_postgres() -> None:
+def require_postgres() -> None:
+    """Fail (CI) or skip (locally) unless the PostgreSQL test server answers."""
+
     async def probe() -> str | None:
         try:
             conn = await asyncpg.connect(pg_server(), timeout=5)
@@ -99,5 +101,5 @@ def _require_postgres() -> None:
 
 @pytest.mark.postgres
 def test_store_state_machine_postgres() -> None:
-    _require_postgres()
+    require_postgres()
     run_state_machine_as_test(PostgresMachine, settings=_settings(30, 40))
