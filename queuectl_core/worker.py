@@ -18,12 +18,13 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 
 from queuectl_core.config import Config
-from queuectl_core.errors import StoreUnavailable
+from queuectl_core.errors import InvalidInput, StoreUnavailable
 from queuectl_core.executor import Execution, Reaper, execute, install_child_watcher
 from queuectl_core.ids import new_worker_id
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.store.base import Store
+from queuectl_core.validation import QUEUE_RE
 
 log = logging.getLogger("queuectl.worker")
 FLUSH_INTERVAL = 0.5
@@ -165,7 +166,7 @@ class WorkerPool:
         if not self.drain or self._executions or self._finished:
             return False
         try:
-            return not await self.store.has_unfinished()
+            return not await self.store.has_unfinished(self.queues)
         except StoreUnavailable:
             return False
 
@@ -305,9 +306,12 @@ def _report_fenced(finishes: list[Finish], owned: list[bool]) -> None:
             log.warning("job %s: result not recorded, job no longer ours", item.job_id)
 
 
-def dedupe_queues(text: str | None) -> list[str] | None:
-    """``a,b,,a`` -> ``['a', 'b']``; empty -> None (all queues)."""
+def parse_queues(text: str | None) -> list[str] | None:
+    """``a,b,,a`` -> ``['a', 'b']``; empty -> None (all queues); bad names -> InvalidInput."""
     if not text:
         return None
     names = [q.strip() for q in text.split(",") if q.strip()]
+    for name in names:
+        if not QUEUE_RE.fullmatch(name):
+            raise InvalidInput(f"queue must match [A-Za-z0-9_.-]{{1,64}}, got {name!r}")
     return list(dict.fromkeys(names)) or None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from queuectl_core.cli.common import job_dict, print_json, with_store
+from queuectl_core.cli.common import examples, job_dict, print_json, with_store
 from queuectl_core.cli.inspect import JOB_HEADERS, job_rows
 from queuectl_core.config import KEYS, Config, format_value, normalize_key
 from queuectl_core.errors import InvalidInput
@@ -18,7 +18,7 @@ def dlq() -> None:
     """The dead letter queue: jobs whose retries ran out."""
 
 
-@dlq.command("list")
+@dlq.command("list", epilog=examples("queuectl dlq list", "queuectl dlq list --json"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON array.")
 @click.pass_context
 def dlq_list(ctx: click.Context, as_json: bool) -> None:
@@ -36,7 +36,7 @@ def dlq_list(ctx: click.Context, as_json: bool) -> None:
     table([*JOB_HEADERS[:-1], "error", "command"], rows, state_col=1)
 
 
-@dlq.command("retry")
+@dlq.command("retry", epilog=examples("queuectl dlq retry job1 job2", "queuectl dlq retry --all"))
 @click.argument("job_ids", nargs=-1)
 @click.option("--all", "retry_all", is_flag=True, help="Retry every dead job.")
 @click.pass_context
@@ -53,7 +53,7 @@ def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> 
         click.echo(job.id)
 
 
-@click.command()
+@click.command(epilog=examples("queuectl cancel job1", "queuectl cancel job1 job2 job3"))
 @click.argument("job_ids", nargs=-1, required=True)
 @click.pass_context
 def cancel(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
@@ -71,7 +71,7 @@ def config() -> None:
     """Show or change settings stored with the queue (keys take - or _)."""
 
 
-@config.command("list")
+@config.command("list", epilog=examples("queuectl config list", "queuectl config list --json"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.pass_context
 def config_list(ctx: click.Context, as_json: bool) -> None:
@@ -91,7 +91,7 @@ def config_list(ctx: click.Context, as_json: bool) -> None:
     )
 
 
-@config.command("get")
+@config.command("get", epilog=examples("queuectl config get max-retries"))
 @click.argument("key")
 @click.pass_context
 def config_get(ctx: click.Context, key: str) -> None:
@@ -101,7 +101,15 @@ def config_get(ctx: click.Context, key: str) -> None:
     click.echo(format_value(getattr(current, spec.name)))
 
 
-@config.command("set", context_settings={"ignore_unknown_options": True})
+@config.command(
+    "set",
+    context_settings={"ignore_unknown_options": True},
+    epilog=examples(
+        "queuectl config set max-retries 5",
+        "queuectl config set backoff_base 3",
+        "queuectl config set default-timeout 600",
+    ),
+)
 @click.argument("key")
 @click.argument("value", type=click.UNPROCESSED)
 @click.pass_context
@@ -112,7 +120,7 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
     click.echo(f"{spec.name} = {format_value(getattr(updated, spec.name))}")
 
 
-@click.command()
+@click.command(epilog=examples("queuectl metrics", "queuectl metrics --json"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.pass_context
 def metrics(ctx: click.Context, as_json: bool) -> None:
@@ -144,7 +152,12 @@ def metrics(ctx: click.Context, as_json: bool) -> None:
 PURGEABLE = [str(s) for s in FINISHED_STATES]
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "queuectl purge --older-than 7d",
+        "queuectl purge --state dead --state cancelled --older-than 30d",
+    )
+)
 @click.option(
     "--state",
     "-s",

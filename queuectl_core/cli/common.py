@@ -21,6 +21,11 @@ T = TypeVar("T")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def examples(*lines: str) -> str:
+    """A help epilog listing example command lines (kept unwrapped by click)."""
+    return "\n\b\nExamples:\n" + "".join(f"  {line}\n" for line in lines)
+
+
 def store_url(ctx: click.Context) -> str:
     return resolve_db(ctx.find_root().params.get("db"))
 

@@ -11,6 +11,7 @@ import click
 from queuectl_core.cli.common import (
     ago,
     attempt_dict,
+    examples,
     job_dict,
     print_json,
     safe,
@@ -31,7 +32,7 @@ def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
     return [w for w in workers if not process_gone(w)]
 
 
-@click.command()
+@click.command(epilog=examples("queuectl status", "queuectl status --json | jq .counts.dead"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and workers.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
@@ -99,7 +100,14 @@ def job_rows(jobs: list[Job]) -> list[tuple[object, ...]]:
 JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command"]
 
 
-@click.command("list")
+@click.command(
+    "list",
+    epilog=examples(
+        "queuectl list --state failed",
+        "queuectl list --queue reports --limit 20",
+        "queuectl list --search backup --json",
+    ),
+)
 @click.option("--state", "-s", type=click.Choice(STATES), help="Only jobs in this state.")
 @click.option("--queue", "-q", help="Only jobs in this queue.")
 @click.option("--search", help="Only jobs whose id or command contains this text.")
@@ -139,7 +147,7 @@ async def _load(store: Store, job_id: str) -> tuple[Job, list]:  # type: ignore[
     return job, await store.attempts(job_id)
 
 
-@click.command()
+@click.command(epilog=examples("queuectl show job1", "queuectl show job1 --json | jq .history"))
 @click.argument("job_id")
 @click.option("--json", "as_json", is_flag=True, help="The job object with its 'history'.")
 @click.pass_context
@@ -219,7 +227,11 @@ async def _follow(store: Store, job_id: str, attempt: int | None, raw: bool) -> 
         await asyncio.sleep(0.25)
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "queuectl logs job1", "queuectl logs job1 --attempt 2", "queuectl logs job1 --follow"
+    )
+)
 @click.argument("job_id")
 @click.option(
     "--attempt", "-a", type=click.IntRange(min=1), help="Attempt number (default: latest)."

@@ -17,6 +17,13 @@ from queuectl_core.errors import QueueError
 
 EPILOG = """
 \b
+Examples:
+  queuectl enqueue '{"id": "job1", "command": "sleep 2"}'
+  queuectl worker start --count 4
+  queuectl status
+  queuectl logs job1
+  queuectl dlq retry --all
+\b
 The store is $QUEUECTL_DB or --db (a file path, or a postgresql:// URL);
 default: $XDG_DATA_HOME/queuectl/queuectl.db. Exit codes: 0 ok, 1 failed
 operation (unknown id, wrong state, store unreachable), 2 invalid input.

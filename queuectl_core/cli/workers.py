@@ -15,7 +15,7 @@ import click
 from queuectl_core.cli.common import store_url, with_store
 from queuectl_core.cli.inspect import live_workers
 from queuectl_core.store.base import Store, open_store
-from queuectl_core.worker import WorkerPool, dedupe_queues
+from queuectl_core.worker import WorkerPool, parse_queues
 
 START_EXAMPLES = """
 \b
@@ -23,6 +23,7 @@ Examples:
   queuectl worker start --count 4
   queuectl worker start --count 2 --queue reports,emails
   queuectl worker start --count 4 --drain     # exit once nothing is left to run
+  queuectl --db postgresql://db-host/queuectl worker start --count 8
 \b
 Ctrl+C (or SIGTERM) stops claiming and lets running jobs finish; a second one
 kills them and returns their jobs to pending without spending an attempt.
@@ -61,13 +62,14 @@ def start_workers(
 ) -> None:
     if count < 1:
         raise click.BadParameter("must be at least 1", param_hint="--count")
+    queues = parse_queues(queue)
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
         datefmt="%H:%M:%S",
     )
-    asyncio.run(_serve(store_url(ctx), count, dedupe_queues(queue), drain))
+    asyncio.run(_serve(store_url(ctx), count, queues, drain))
 
 
 _start_options = [
@@ -136,7 +138,15 @@ async def _stop(store: Store, timeout: float | None) -> int:
         await asyncio.sleep(0.1)
 
 
-@worker.command("stop")
+STOP_EXAMPLES = """
+\b
+Examples:
+  queuectl worker stop                 # wait until every worker has finished its jobs
+  queuectl worker stop --timeout 60    # give up waiting after a minute (exit 1)
+"""
+
+
+@worker.command("stop", epilog=STOP_EXAMPLES)
 @click.option("--timeout", type=float, help="Give up waiting after this many seconds (exit 1).")
 @click.pass_context
 def worker_stop(ctx: click.Context, timeout: float | None) -> None:

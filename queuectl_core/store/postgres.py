@@ -65,7 +65,14 @@ class PostgresStore(JobOps):
         rows = await self._read(f"SELECT count(*) FROM jobs{where}", *params)
         return int(rows[0][0])
 
-    async def has_unfinished(self) -> bool:
+    async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
+        if queues:
+            rows = await self._read(
+                "SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') "
+                "AND queue = ANY($1::text[]) LIMIT 1",
+                list(queues),
+            )
+            return bool(rows)
         counts = await self.counts()
         return any(counts[s] for s in (JobState.PENDING, JobState.FAILED, JobState.PROCESSING))
 

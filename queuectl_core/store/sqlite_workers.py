@@ -218,8 +218,16 @@ class SqliteWorkerOps(SqliteBase):
 
         return await self._read(read)
 
-    async def has_unfinished(self) -> bool:
+    async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
         def read(conn: Conn) -> bool:
+            if queues:
+                marks = ", ".join("?" * len(queues))
+                row = conn.execute(
+                    "SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') "
+                    f"AND queue IN ({marks}) LIMIT 1",
+                    list(queues),
+                ).fetchone()
+                return row is not None
             row = conn.execute(
                 "SELECT sum(n) FROM state_counts WHERE state IN ('pending', 'failed', 'processing')"
             ).fetchone()

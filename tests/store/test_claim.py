@@ -109,3 +109,11 @@ async def test_has_unfinished(clocked: Store, clock: Clock) -> None:
     await clocked.finish([Finish("x", "w", 2, Outcome(1, "exit 1"))])
     assert (await clocked.get_job("x")).state == JobState.DEAD  # type: ignore[union-attr]
     assert not await clocked.has_unfinished()
+
+
+async def test_has_unfinished_in_some_queues(store: Store) -> None:
+    await store.enqueue([JobSpec("x", id="a", queue="reports")])
+    assert await store.has_unfinished(["reports", "mail"])
+    assert not await store.has_unfinished(["mail"])
+    await store.claim("w", ["reports"], 1, 30)
+    assert await store.has_unfinished(["reports"])  # processing counts too
