@@ -54,9 +54,7 @@ def run_contention(db: Path, tmp: Path, seconds: float) -> dict[str, object]:
         has_console = console_available()
         if has_console:
             console.start(db)
-            # Keys typed before the console has opened its store crash it (test_console.py).
             wait_until(lambda: b"pending" in console.screen, 60, message="console drawn")
-            time.sleep(2)
         else:
             extra = Loop("reader-extra", tmp)
             extra.start(db, stop, ["list", "--limit", "50", "--json"])
