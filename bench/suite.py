@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -30,9 +31,8 @@ def run_all(ctx: Context, wanted: Callable[[str], bool]) -> None:
     for store in ctx.stores:
         for name, step in PER_STORE:
             if wanted(name):
-                workloads.guarded(
-                    ctx, name, "(all rows)", store, "", "-", lambda s=step, st=store: s(ctx, st)
-                )
+                measure = functools.partial(step, ctx, store)
+                workloads.guarded(ctx, name, "(all rows)", store, "", "-", measure)
     for name, other in NO_STORE:
         if wanted(name):
             other(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import statistics
@@ -75,7 +76,8 @@ def w0(ctx: Context) -> None:
     count = ctx.sizes.spawns
     for pidfd, label in ((False, "default (thread) watcher"), (True, "pidfd watcher")):
         for concurrency in CONCURRENCY:
-            samples = ctx.repeat(lambda c=concurrency, p=pidfd: spawn.spawn_rate(count, c, pidfd=p))
+            rate = functools.partial(spawn.spawn_rate, count, concurrency, pidfd=pidfd)
+            samples = ctx.repeat(rate)
             ctx.row("W0", f"spawn `sh -c true`, c={concurrency}, {label}", "-", "cmds/s", samples)
 
 
@@ -187,7 +189,7 @@ def w3(ctx: Context, store: str) -> None:
 def w3_baselines(ctx: Context) -> None:
     runs = ctx.sizes.w3_single_runs
     for which, label in (("python", "`python -c pass`"), ("queuectl", "`queuectl --version`")):
-        samples = ctx.repeat(lambda w=which: enqueue.baseline_ms(w, runs))
+        samples = ctx.repeat(functools.partial(enqueue.baseline_ms, which, runs))
         ctx.row("W3", f"baseline: {label} (median of {runs})", "-", "ms", samples)
 
 
