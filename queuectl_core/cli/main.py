@@ -69,6 +69,11 @@ def cli(db: str | None) -> None:
     """queuectl: durable background jobs for shell commands."""
 
 
+def _undecodable_argument(exc: Exception) -> bool:
+    """Bytes in argv that are not UTF-8 arrive as lone surrogates, which no store can take."""
+    return isinstance(exc, UnicodeEncodeError) and "surrogates not allowed" in str(exc)
+
+
 def main() -> None:
     """Run the CLI; every expected failure is one line on stderr and an exit code."""
     try:
@@ -91,6 +96,9 @@ def main() -> None:
         sys.stderr.close()
         sys.exit(1)
     except Exception as exc:  # a bug: still one line, unless debugging
+        if _undecodable_argument(exc):
+            sys.stderr.write("queuectl: error: arguments must be valid UTF-8 text\n")
+            sys.exit(2)
         if os.environ.get("QUEUECTL_DEBUG"):
             raise
         sys.stderr.write(f"queuectl: internal error: {type(exc).__name__}: {exc}\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_cli
+from helpers import QUEUECTL, cli_env, run_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -107,3 +107,26 @@ def test_config_set(seeded: Path, key: str, value: str) -> None:
         assume(False)
     before = snapshot(seeded)
     assert_refused(run_cli("config", "set", key, value, db=seeded, check=False), seeded, before)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--search"],
+        ["show"],
+        ["logs"],
+        ["cancel"],
+        ["dlq", "retry"],
+        ["enqueue", "--command"],
+        ["enqueue", "--command", "true", "--id"],
+        ["config", "get"],
+    ],
+)
+def test_undecodable_argument_bytes(seeded: Path, args: list[str]) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 file name, a binary paste) as an argument."""
+    before = snapshot(seeded)
+    argv = [*(a.encode() for a in QUEUECTL), b"--db", bytes(seeded), *map(str.encode, args)]
+    result = subprocess.run(
+        [*argv, b"caf\xe9\xff"], capture_output=True, text=True, env=cli_env(), check=False
+    )
+    assert_refused(result, seeded, before)
