@@ -59,7 +59,7 @@ class StoreMachine(RuleBasedStateMachine):
         self.serial = 0
 
     def run(self, coro: Awaitable[T]) -> T:
-        return self.loop.run_until_complete(coro)  # type: ignore[arg-type]
+        return self.loop.run_until_complete(coro)
 
     def teardown(self) -> None:
         try:

@@ -76,7 +76,7 @@ class PostgresMachine(StoreMachine):
 
 
 def test_store_state_machine_sqlite() -> None:
-    run_state_machine_as_test(SqliteMachine, settings=_settings(100, 50))
+    run_state_machine_as_test(SqliteMachine, settings=_settings(100, 50))  # type: ignore[no-untyped-call]
 
 
 def require_postgres() -> None:
@@ -102,4 +102,4 @@ def require_postgres() -> None:
 @pytest.mark.postgres
 def test_store_state_machine_postgres() -> None:
     require_postgres()
-    run_state_machine_as_test(PostgresMachine, settings=_settings(30, 40))
+    run_state_machine_as_test(PostgresMachine, settings=_settings(30, 40))  # type: ignore[no-untyped-call]
