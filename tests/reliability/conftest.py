@@ -13,6 +13,14 @@ import pytest
 from helpers import db, no_leaks  # noqa: F401  (fixtures)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # To report a failing example Hypothesis imports its patch writer, which warns on import;
+    # warnings are errors, so every falsifying example became an INTERNALERROR.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning"
+    )
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
