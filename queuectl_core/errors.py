@@ -29,5 +29,9 @@ class StoreUnavailable(QueueError):
     """The store cannot be opened or reached."""
 
 
+class StoreCorrupt(QueueError):
+    """The store file is damaged: retrying cannot help, so workers stop instead of looping."""
+
+
 class SchemaTooNew(StoreUnavailable):
     """The store was written by a newer queuectl."""

@@ -18,7 +18,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 
 from queuectl_core.config import Config
-from queuectl_core.errors import InvalidInput, StoreUnavailable
+from queuectl_core.errors import InvalidInput, QueueError, StoreUnavailable
 from queuectl_core.executor import Execution, Reaper, execute, install_child_watcher
 from queuectl_core.ids import new_worker_id
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
@@ -116,7 +116,7 @@ class WorkerPool:
             await self._shutdown(info)
 
     async def _shutdown(self, info: WorkerInfo) -> None:
-        with contextlib.suppress(StoreUnavailable):
+        with contextlib.suppress(QueueError):
             await self.store.unlisten()
             await self.store.deregister_worker(info.id)
         if self._reaper is not None:

@@ -16,6 +16,7 @@ from queuectl_core import wake
 from queuectl_core.config import Config
 from queuectl_core.errors import (
     SchemaTooNew,
+    StoreCorrupt,
     StoreUnavailable,
 )
 from queuectl_core.models import (
@@ -28,6 +29,7 @@ from queuectl_core.store.rows import like_pattern
 T = TypeVar("T")
 Conn = sqlite3.Connection
 BUSY_TIMEOUT_MS = 30_000
+CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: retrying cannot help
 LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
 
 
@@ -124,8 +126,11 @@ class SqliteBase:
         try:
             return await self._db._execute(fn, self._db._conn)  # type: ignore[no-untyped-call,no-any-return]
         except sqlite3.DatabaseError as exc:
-            # Locked past the busy timeout, disk full, corrupt file, read-only file system.
-            raise StoreUnavailable(f"store {self.path}: {exc}") from None
+            message = f"store {self.path}: {exc}"
+            if getattr(exc, "sqlite_errorcode", None) in CORRUPTION_CODES:
+                raise StoreCorrupt(message) from None
+            # Locked past the busy timeout, disk full, read-only file system: may pass.
+            raise StoreUnavailable(message) from None
 
     async def _tx(self, fn: Callable[[Conn], T]) -> T:
         """Run ``fn`` in one write transaction (lock taken up front), retrying while busy."""
