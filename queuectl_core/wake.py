@@ -7,10 +7,9 @@ datagram only costs one poll interval.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 WORK = b"work"
 CONTROL = b"control"
@@ -20,33 +19,6 @@ def address(store_key: str, worker_id: str) -> bytes:
     """Abstract socket name (leading NUL: no file, gone with the process)."""
     digest = hashlib.sha1(store_key.encode()).hexdigest()[:16]
     return b"\0queuectl/" + digest.encode() + b"/" + worker_id.encode()[:64]
-
-
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, callback: Callable[[str], None]) -> None:
-        self._callback = callback
-
-    def datagram_received(self, data: bytes, addr: object) -> None:
-        self._callback("control" if data == CONTROL else "work")
-
-
-class Listener:
-    """Receives wake-ups for one worker process."""
-
-    def __init__(self, transport: asyncio.DatagramTransport) -> None:
-        self._transport = transport
-
-    @classmethod
-    async def bind(cls, name: bytes, callback: Callable[[str], None]) -> Listener:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.setblocking(False)
-        sock.bind(name)
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(callback), sock=sock)
-        return cls(transport)
-
-    def close(self) -> None:
-        self._transport.close()
 
 
 def notify(names: Iterable[bytes], message: bytes = WORK) -> None:

@@ -21,6 +21,7 @@ from queuectl_core.config import Config
 from queuectl_core.errors import InvalidInput, QueueError, StoreUnavailable
 from queuectl_core.executor import Execution, Reaper, execute, install_child_watcher
 from queuectl_core.ids import new_worker_id
+from queuectl_core.liveness import process_gone
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.store.base import Store
@@ -285,19 +286,6 @@ class WorkerPool:
         recovered = await self.store.recover(await self._dead_neighbours())
         if recovered:
             log.warning("recovered %d jobs from lost workers: %s", len(recovered), recovered[:5])
-
-
-def process_gone(worker: WorkerInfo) -> bool:
-    """True only when ``worker`` ran on this host and its process no longer exists."""
-    if worker.host != socket.gethostname():
-        return False
-    try:
-        os.kill(worker.pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _report_fenced(finishes: list[Finish], owned: list[bool]) -> None:

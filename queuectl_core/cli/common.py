@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sys
@@ -14,7 +13,7 @@ import click
 
 from queuectl_core.models import Attempt, Job, WorkerInfo
 from queuectl_core.paths import resolve_db
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store, is_postgres_url, open_store
 
 T = TypeVar("T")
 # C0 controls except tab and newline, DEL, and C1 controls: anything a terminal may act on.
@@ -30,17 +29,38 @@ def store_url(ctx: click.Context) -> str:
     return resolve_db(ctx.find_root().params.get("db"))
 
 
-def with_store(ctx: click.Context, action: Callable[[Store], Awaitable[T]]) -> T:
-    """Open the store, run ``action`` on it, close it."""
+def with_store(
+    ctx: click.Context, action: Callable[[Store], Awaitable[T]], *, loop: bool = False
+) -> T:
+    """Open the store, run ``action`` on it, close it.
+
+    On SQLite, one-shot commands run the store's calls directly (no event loop, no thread, no
+    asyncio import); ``loop=True`` is for commands that wait (``logs --follow``, ``worker stop``).
+    """
+    url = store_url(ctx)
+    if not loop and not is_postgres_url(url):
+        from queuectl_core.store.sqlite import DirectSqliteStore, run_now
+
+        direct = DirectSqliteStore.open_direct(url)
+        try:
+            return run_now(_awaited(action(direct)))
+        finally:
+            run_now(direct.close())
+
+    import asyncio
 
     async def go() -> T:
-        store = await open_store(store_url(ctx))
+        store = await open_store(url)
         try:
             return await action(store)
         finally:
             await store.close()
 
     return asyncio.run(go())
+
+
+async def _awaited(value: Awaitable[T]) -> T:
+    return await value
 
 
 def iso(moment: float | None) -> str | None:

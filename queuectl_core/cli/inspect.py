@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 
@@ -19,6 +18,7 @@ from queuectl_core.cli.common import (
     worker_dict,
 )
 from queuectl_core.errors import JobNotFound
+from queuectl_core.liveness import process_gone
 from queuectl_core.models import Job, JobState, Output, WorkerInfo
 from queuectl_core.store.base import Store
 
@@ -27,8 +27,6 @@ STATES = [str(s) for s in JobState]
 
 def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
     """Drop workers of this host whose process is gone (SIGKILLed) before their lease says so."""
-    from queuectl_core.worker import process_gone
-
     return [w for w in workers if not process_gone(w)]
 
 
@@ -207,6 +205,8 @@ def _new_part(shown: str, current: str) -> str:
 
 
 async def _follow(store: Store, job_id: str, attempt: int | None, raw: bool) -> None:
+    import asyncio
+
     shown_out = shown_err = ""
     while True:
         job = await store.get_job(job_id)
@@ -261,4 +261,4 @@ def logs(ctx: click.Context, job_id: str, attempt: int | None, follow: bool, raw
             return
         _print_output(output, raw)
 
-    with_store(ctx, read)
+    with_store(ctx, read, loop=follow)

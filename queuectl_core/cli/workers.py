@@ -155,5 +155,5 @@ def worker_stop(ctx: click.Context, timeout: float | None) -> None:
     Running jobs finish first; nothing is killed. Works from any terminal (any host
     on PostgreSQL). Exits 0 at once when no worker is running.
     """
-    code = with_store(ctx, lambda store: _stop(store, timeout))
+    code = with_store(ctx, lambda store: _stop(store, timeout), loop=True)
     ctx.exit(code)

@@ -8,9 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from queuectl_core import wake
 from queuectl_core.config import Config
@@ -26,11 +24,23 @@ from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.base import WakeCallback
 from queuectl_core.store.rows import like_pattern
 
+if TYPE_CHECKING:
+    from queuectl_core.wake_listener import Listener
+
 T = TypeVar("T")
 Conn = sqlite3.Connection
 BUSY_TIMEOUT_MS = 30_000
 CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: retrying cannot help
 LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
+
+
+def store_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """The one-line error for a failed SQLite call: corrupt (permanent) or unavailable."""
+    message = f"store {path}: {exc}"
+    if getattr(exc, "sqlite_errorcode", None) in CORRUPTION_CODES:
+        return StoreCorrupt(message)
+    # Locked past the busy timeout, disk full, read-only file system: may pass.
+    return StoreUnavailable(message)
 
 
 def job_filters(
@@ -104,13 +114,14 @@ def config_dict(config: Config) -> dict[str, Any]:
 class SqliteBase:
     """Connection, clock and transaction helpers; the operations live in the subclasses."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, clock: Callable[[], float]) -> None:
+    def __init__(self, db: Any, path: Path, clock: Callable[[], float]) -> None:
+        # An aiosqlite connection (SqliteStore) or a sqlite3 one (DirectSqliteStore).
         self._db = db
         self.path = path
         self.url = str(path)
         self._clock = clock
         self._host = socket.gethostname()
-        self._listener: wake.Listener | None = None
+        self._listener: Listener | None = None
         self._own_writes = 0
 
     async def close(self) -> None:
@@ -124,13 +135,9 @@ class SqliteBase:
     async def _run(self, fn: Callable[[Conn], T]) -> T:
         # aiosqlite's own queue: the function runs on the connection's thread, in order.
         try:
-            return await self._db._execute(fn, self._db._conn)  # type: ignore[no-untyped-call,no-any-return]
+            return await self._db._execute(fn, self._db._conn)  # type: ignore[no-any-return]
         except sqlite3.DatabaseError as exc:
-            message = f"store {self.path}: {exc}"
-            if getattr(exc, "sqlite_errorcode", None) in CORRUPTION_CODES:
-                raise StoreCorrupt(message) from None
-            # Locked past the busy timeout, disk full, read-only file system: may pass.
-            raise StoreUnavailable(message) from None
+            raise store_error(self.path, exc) from None
 
     async def _tx(self, fn: Callable[[Conn], T]) -> T:
         """Run ``fn`` in one write transaction (lock taken up front), retrying while busy."""
@@ -178,8 +185,10 @@ class SqliteBase:
     # --- config -----------------------------------------------------------------------------
     async def listen(self, worker_id: str, callback: WakeCallback) -> None:
         await self.unlisten()
+        from queuectl_core.wake_listener import Listener
+
         try:
-            self._listener = await wake.Listener.bind(wake.address(self.url, worker_id), callback)
+            self._listener = await Listener.bind(wake.address(self.url, worker_id), callback)
         except OSError:
             self._listener = None  # no wake-ups: workers fall back to polling
 
