@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from queuectl_core.models import Job, Outcome
 from queuectl_core.output import BoundedOutput
+from queuectl_core.reaper import TAG_NAME
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 PIPE_GRACE = 0.2  # how long to keep reading after the shell exits (grandchildren may hold pipes)
@@ -28,28 +29,17 @@ def install_child_watcher() -> None:
 
 
 class Reaper:
-    """Feeds the reaper process (``queuectl_core.reaper``) the process groups alive right now."""
+    """Starts the reaper process (``queuectl_core.reaper``) that outlives this worker."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker_id: str) -> None:
+        self.tag = worker_id
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "queuectl_core.reaper"],
+            [sys.executable, "-m", "queuectl_core.reaper", worker_id],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        assert self._process.stdin is not None
-        self._fd = self._process.stdin.fileno()
-
-    def _send(self, line: str) -> None:
-        with contextlib.suppress(OSError):
-            os.write(self._fd, line.encode())
-
-    def add(self, pgid: int) -> None:
-        self._send(f"+{pgid}\n")
-
-    def remove(self, pgid: int) -> None:
-        self._send(f"-{pgid}\n")
 
     def close(self) -> None:
         if self._process.stdin is not None:
@@ -148,6 +138,8 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         b"QUEUECTL_JOB_ID": os.fsencode(job.id),
         b"QUEUECTL_ATTEMPT": b"%d" % job.attempts,
     }
+    if reaper is not None:
+        env[TAG_NAME.encode()] = os.fsencode(reaper.tag)
     loop = asyncio.get_running_loop()
     try:
         transport, protocol = await loop.subprocess_exec(
@@ -168,8 +160,6 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         return Outcome(None, f"cannot start: {exc.strerror or exc}{where}")
     process = asyncio.subprocess.Process(transport, protocol, loop)
     execution.process = process
-    if reaper is not None:
-        reaper.add(process.pid)
     pumps = [
         asyncio.ensure_future(_pump(process.stdout, execution.stdout)),
         asyncio.ensure_future(_pump(process.stderr, execution.stderr)),
@@ -178,7 +168,10 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         execution.kill(execution.stop_reason)
     timed_out = None
     try:
-        await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout)
+        if job.timeout is None:
+            await protocol.exited
+        else:
+            await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout)
     except TimeoutError:
         timed_out = job.timeout
         _signal_group(process.pid, signal.SIGTERM)
@@ -199,8 +192,6 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
             for pump in pumps:
                 pump.cancel()
         transport.close()
-        if reaper is not None:
-            reaper.remove(process.pid)
         execution.done.set()
     returncode = transport.get_returncode()
     assert returncode is not None

@@ -1,9 +1,11 @@
-"""A tiny watchdog process: when its worker dies, it SIGKILLs the worker's job process groups.
+"""A tiny watchdog process: when its worker dies, it SIGKILLs whatever the worker's jobs left.
 
-The worker writes ``+PGID`` when a command starts and ``-PGID`` once it is reaped. When the pipe
-reaches EOF (the worker exited, however it died) every group still listed is killed, children and
-grandchildren alike. Started in its own session so signals aimed at the worker's process group do
-not reach it. Run as ``python -m queuectl_core.reaper``.
+Every job runs with ``QUEUECTL_WORKER_ID=<worker id>`` in its environment, which its children
+inherit. The reaper holds the read end of a pipe whose write end only the worker holds; when the
+worker exits, however it died, the pipe reaches EOF and the reaper kills the process group of every
+process carrying that tag, children and grandchildren alike. No message per job: the cost is one
+/proc scan when the worker exits. Started in its own session so signals aimed at the worker's
+process group do not reach it. Run as ``python -m queuectl_core.reaper WORKER_ID``.
 """
 
 from __future__ import annotations
@@ -13,20 +15,46 @@ import os
 import signal
 import sys
 
+TAG_NAME = "QUEUECTL_WORKER_ID"
+
+
+def tagged_pids(tag: str) -> list[int]:
+    """Processes whose environment carries ``QUEUECTL_WORKER_ID=tag``."""
+    needle = f"\0{TAG_NAME}={tag}\0".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                environ = b"\0" + handle.read() + b"\0"
+        except OSError:
+            continue
+        if needle in environ:
+            found.append(int(entry))
+    return found
+
+
+def kill_tagged(tag: str) -> int:
+    """SIGKILL the process group of every tagged process; returns how many were found."""
+    pids = tagged_pids(tag)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return len(pids)
+
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    groups: set[int] = set()
-    for line in sys.stdin.buffer:
-        text = line.strip()
-        if text[:1] == b"+":
-            groups.add(int(text[1:]))
-        elif text[:1] == b"-":
-            groups.discard(int(text[1:]))
-    for pgid in groups:
-        with contextlib.suppress(OSError):
-            os.killpg(pgid, signal.SIGKILL)
+    tag = sys.argv[1]
+    sys.stdin.buffer.read()  # returns at EOF: the worker is gone
+    # A second pass catches anything forked while the first one was killing.
+    for _ in range(2):
+        if not kill_tagged(tag):
+            break
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ class WorkerPool:
         """Serve until stopped (or, with ``drain``, until nothing is left to do)."""
         install_child_watcher()
         self.config = await self.store.get_config()
-        self._reaper = Reaper() if self._reap else None
+        self._reaper = Reaper(self.worker_id) if self._reap else None
         info = self._info()
         await self.store.register_worker(info)
         await self.store.listen(self.worker_id, self._on_wake)
