@@ -1,6 +1,8 @@
-"""Shared pytest options: ``--run-slow`` enables tests marked ``slow``."""
+"""Shared pytest options (``--run-slow`` enables tests marked ``slow``) and hooks."""
 
 from __future__ import annotations
+
+from collections.abc import Generator
 
 import pytest
 
@@ -18,3 +20,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip_slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the item (``rep_call``), for fixtures that act on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -255,6 +255,14 @@ def _describe(procs: list[psutil.Process]) -> str:
 
 
 @pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the per-user default store inside the test's temp dir."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("QUEUECTL_DB", raising=False)
+
+
+@pytest.fixture
 def no_leaks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail the test if a process it started (tagged via env, or a child) outlives it."""
     token = uuid.uuid4().hex
@@ -276,7 +284,7 @@ def no_leaks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         for proc in leaked:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
-    # ``rep_call`` comes from a makereport hook (tests/e2e/conftest.py); without it, always report
+    # ``rep_call`` comes from the makereport hook in tests/conftest.py; without it, always report
     report = getattr(request.node, "rep_call", None)
     if problems and (report is None or report.passed):
         pytest.fail("; ".join(problems))

@@ -10,7 +10,7 @@ import asyncio
 import os
 import subprocess
 import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +18,6 @@ from helpers import _WORKERS, QUEUECTL, WorkerProcess, cli_env, no_leaks  # noqa
 from store.conftest import admin, pg_database_url, require_postgres
 
 PgWorkers = Callable[..., WorkerProcess]
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ the fixtures that made them.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from pathlib import Path
-
 import pytest
-from helpers import db, no_leaks  # noqa: F401  (fixtures)
+from helpers import db, isolated_home, no_leaks  # noqa: F401  (fixtures)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,22 +18,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report
-
-
 @pytest.fixture(autouse=True)
-def _reliability_guard(
-    no_leaks: None,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Keep the per-user default store inside the test's temp dir."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("QUEUECTL_DB", raising=False)
+def _reliability_guard(no_leaks: None, isolated_home: None) -> None:  # noqa: F811
+    """Every test: a leak guard and the default store location inside its temp dir."""

@@ -6,19 +6,9 @@ import json
 
 from hypothesis import strategies as st
 
-FIELDS = [
-    "command",
-    "id",
-    "max_retries",
-    "priority",
-    "timeout",
-    "timeout_seconds",
-    "run_at",
-    "delay",
-    "queue",
-    "env",
-    "cwd",
-]
+from queuectl_core.validation import FIELDS as JOB_FIELDS
+
+FIELDS = sorted(JOB_FIELDS)
 
 # Values that sit on the edges the parser must judge: huge and negative numbers, float
 # specials, numeric strings, dates, durations, control characters and lone surrogates.
