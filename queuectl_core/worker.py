@@ -230,8 +230,11 @@ class WorkerPool:
                 log.warning("%s failed: %s", name, exc)
             except Exception:
                 log.exception("%s failed", name)
+            if early is None:
+                await asyncio.sleep(delay())
+                continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for((early or asyncio.Event()).wait(), delay())
+                await asyncio.wait_for(early.wait(), delay())
 
     def _beat_delay(self) -> float:
         return self.config.heartbeat_interval

@@ -17,8 +17,8 @@ from queuectl_core.models import Attempt, Heartbeat, JobState, Metrics, Output, 
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.metrics import build_metrics
 from queuectl_core.store.postgres_base import FOLD_THRESHOLD, Conn
-from queuectl_core.store.postgres_jobs import JobOps, filters
-from queuectl_core.store.rows import attempt_from_row, worker_from_row
+from queuectl_core.store.postgres_jobs import JobOps, pg_mark
+from queuectl_core.store.rows import attempt_from_row, job_filters, worker_from_row
 
 
 class PostgresStore(JobOps):
@@ -61,7 +61,7 @@ class PostgresStore(JobOps):
         if queue is None and not search:
             counts = await self.counts()
             return counts[state] if state is not None else sum(counts.values())
-        where, params = filters(state, queue, search)
+        where, params = job_filters(state, queue, search, pg_mark)
         rows = await self._read(f"SELECT count(*) FROM jobs{where}", *params)
         return int(rows[0][0])
 

@@ -13,26 +13,13 @@ from queuectl_core.ids import new_job_id
 from queuectl_core.models import CANCELLABLE_STATES, Finish, Job, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.postgres_base import Conn, PgBase
-from queuectl_core.store.rows import job_from_row, like_pattern
+from queuectl_core.store.rows import job_filters, job_from_row
 
 LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
 
 
-def filters(state: JobState | None, queue: str | None, search: str | None) -> tuple[str, list[Any]]:
-    """A WHERE clause with numbered parameters for list/count queries."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if state is not None:
-        params.append(str(state))
-        clauses.append(f"state = ${len(params)}")
-    if queue is not None:
-        params.append(queue)
-        clauses.append(f"queue = ${len(params)}")
-    if search:
-        params.append(like_pattern(search))
-        n = len(params)
-        clauses.append(f"(id LIKE ${n} ESCAPE '\\' OR command LIKE ${n} ESCAPE '\\')")
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+def pg_mark(n: int) -> str:
+    return f"${n}"
 
 
 class JobOps(PgBase):
@@ -89,7 +76,7 @@ class JobOps(PgBase):
         offset: int = 0,
         newest_first: bool = False,
     ) -> list[Job]:
-        where, params = filters(state, queue, search)
+        where, params = job_filters(state, queue, search, pg_mark)
         order = "DESC" if newest_first else "ASC"
         n = len(params)
         query = (

@@ -17,12 +17,8 @@ from queuectl_core.errors import (
     StoreCorrupt,
     StoreUnavailable,
 )
-from queuectl_core.models import (
-    JobState,
-)
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.base import WakeCallback
-from queuectl_core.store.rows import like_pattern
 
 if TYPE_CHECKING:
     from queuectl_core.wake_listener import Listener
@@ -43,21 +39,9 @@ def store_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     return StoreUnavailable(message)
 
 
-def job_filters(
-    state: JobState | None, queue: str | None, search: str | None
-) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if state is not None:
-        clauses.append("state = ?")
-        params.append(str(state))
-    if queue is not None:
-        clauses.append("queue = ?")
-        params.append(queue)
-    if search:
-        clauses.append("(id LIKE ? ESCAPE '\\' OR command LIKE ? ESCAPE '\\')")
-        params += [like_pattern(search)] * 2
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+def sqlite_mark(n: int) -> str:
+    """SQLite placeholders are positional ``?``: the number is not spelled."""
+    return "?"
 
 
 def read_config(conn: Conn) -> Config:

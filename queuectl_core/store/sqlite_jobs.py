@@ -24,13 +24,13 @@ from queuectl_core.models import (
 )
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.metrics import build_metrics
-from queuectl_core.store.rows import attempt_from_row, job_from_row
+from queuectl_core.store.rows import attempt_from_row, job_filters, job_from_row
 from queuectl_core.store.sqlite_base import (
     Conn,
     SqliteBase,
     config_dict,
-    job_filters,
     read_config,
+    sqlite_mark,
 )
 
 
@@ -122,7 +122,7 @@ class SqliteJobs(SqliteBase):
         offset: int = 0,
         newest_first: bool = False,
     ) -> list[Job]:
-        where, params = job_filters(state, queue, search)
+        where, params = job_filters(state, queue, search, sqlite_mark)
         order = "DESC" if newest_first else "ASC"
         query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} ORDER BY seq {order} LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
@@ -138,7 +138,7 @@ class SqliteJobs(SqliteBase):
         if queue is None and not search:
             counts = await self.counts()
             return counts[state] if state is not None else sum(counts.values())
-        where, params = job_filters(state, queue, search)
+        where, params = job_filters(state, queue, search, sqlite_mark)
 
         def read(conn: Conn) -> int:
             return int(conn.execute(f"SELECT count(*) FROM jobs{where}", params).fetchone()[0])
@@ -188,7 +188,7 @@ class SqliteJobs(SqliteBase):
 
     def _load_for_change(
         self, conn: Conn, job_ids: Sequence[str], allowed: Sequence[JobState], verb: str
-    ) -> list[tuple[Job, int]]:
+    ) -> list[Job]:
         found = []
         for job_id in dict.fromkeys(job_ids):
             row = conn.execute(
@@ -202,24 +202,24 @@ class SqliteJobs(SqliteBase):
                 raise InvalidState(
                     f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}"
                 )
-            found.append((job, job.runs))
+            found.append(job)
         return found
 
     async def cancel(self, job_ids: Sequence[str]) -> list[Job]:
         def write(conn: Conn) -> list[Job]:
             now = self._clock()
             jobs = self._load_for_change(conn, job_ids, CANCELLABLE_STATES, "cancelled")
-            for job, run in jobs:
+            for job in jobs:
                 conn.execute(
                     "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, "
                     "lease_expires_at = NULL, last_error = 'cancelled by operator' WHERE id = ?",
                     (now, now, job.id),
                 )
                 if job.state == JobState.PROCESSING:
-                    conn.execute(sql.CLOSE_ATTEMPT, (now, "cancelled", job.id, run))
-            if any(job.state == JobState.PROCESSING for job, _ in jobs):
+                    conn.execute(sql.CLOSE_ATTEMPT, (now, "cancelled", job.id, job.runs))
+            if any(job.state == JobState.PROCESSING for job in jobs):
                 self._notify_local(conn, wake.CONTROL)
-            return [self._reload(conn, job.id) for job, _ in jobs]
+            return [self._reload(conn, job.id) for job in jobs]
 
         return await self._tx(write)
 
@@ -234,7 +234,7 @@ class SqliteJobs(SqliteBase):
         def write(conn: Conn) -> list[Job]:
             now = self._clock()
             jobs = self._load_for_change(conn, job_ids, allowed, "retried")
-            for job, _ in jobs:
+            for job in jobs:
                 # A dead job starts over with a full set of attempts; a failed one skips its wait.
                 reset = job.state == JobState.DEAD
                 conn.execute(
@@ -243,7 +243,7 @@ class SqliteJobs(SqliteBase):
                     (now, now, reset, job.id),
                 )
             self._notify_local(conn, wake.WORK)
-            return [self._reload(conn, job.id) for job, _ in jobs]
+            return [self._reload(conn, job.id) for job in jobs]
 
         return await self._tx(write)
 
