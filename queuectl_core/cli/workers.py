@@ -119,11 +119,13 @@ async def _stop(store: Store, timeout: float | None) -> int:
     if not asked:
         click.echo("no workers running", err=True)
         return 0
-    ids = {w.id for w in await store.list_workers()}
     click.echo(f"asked {asked} worker(s) to stop; waiting for running jobs to finish", err=True)
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        alive = [w for w in live_workers(await store.list_workers()) if w.id in ids]
+        alive = live_workers(await store.list_workers())
+        if any(not w.stop_requested for w in alive):
+            # A worker that was starting up registered after our request: ask it too.
+            await store.request_stop()
         if not alive:
             click.echo("all workers stopped", err=True)
             return 0
