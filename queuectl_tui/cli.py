@@ -1,4 +1,5 @@
-"""Command line of ``queuectl-tui``: ``--db``, ``--workers N``, ``--demo``, ``--readonly``."""
+"""Command line of ``queuectl-tui``: ``--db``, ``--workers N``, ``--demo``, ``--readonly``, and
+``--serve`` (the console in a browser: ``queuectl_tui.serve``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from queuectl_core import __version__
 from queuectl_core.errors import QueueError
 from queuectl_core.paths import resolve_db
 from queuectl_tui.factory import make_app
+from queuectl_tui.serve_options import add_serve_arguments, serve_options, serve_problem
 
 DEMO_WORKERS = 4
 
@@ -30,6 +32,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--readonly", action="store_true", help="watch only: every action is off")
     parser.add_argument("--version", action="version", version=f"queuectl-tui {__version__}")
+    add_serve_arguments(parser)
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error("--workers must be >= 0")
@@ -41,8 +44,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def run(argv: list[str] | None = None) -> int:
     """Run the console; returns the exit code."""
     args = parse(argv)
+    if problem := serve_problem(args):
+        print(f"queuectl-tui: {problem}", file=sys.stderr)
+        return 2
     workdir: Path | None = None
     try:
+        if args.serve:
+            # Imported here so that aiohttp stays out of every console process.
+            from queuectl_tui.serve import run_serve
+
+            return run_serve(serve_options(args, resolve_db(args.db)))
         if args.demo:
             from queuectl_tui.demo import seed_demo
 
