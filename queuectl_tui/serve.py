@@ -8,6 +8,7 @@ around it: the ``Gate`` middleware checks every request, the page comes from our
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import shlex
@@ -116,6 +117,8 @@ async def serve(options: ServeOptions, sock: socket.socket) -> None:
 
 def run_serve(options: ServeOptions) -> int:
     """Run the server; returns the exit code (1 when the address cannot be bound)."""
+    # Refusals and textual-serve's own errors: one line each on stderr; stdout is the URL.
+    logging.basicConfig(format="queuectl-tui: %(message)s", level=logging.WARNING)
     try:
         sock = listen(options.host, options.port)
     except OSError as exc:

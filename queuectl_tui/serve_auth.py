@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+log = logging.getLogger("queuectl_tui.serve")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 TOKEN_PARAM = "token"
@@ -81,8 +83,11 @@ class Gate:
         """The console's WebSocket: same Origin only, and no more than ``max_sessions``."""
         origin = request.headers.get("Origin", "")
         if origin.lower() != f"{request.scheme}://{request.host}".lower():
+            # Worth a line: a page that holds the cookie (same site) tried to drive a console.
+            log.warning("refused a session socket from Origin %s", origin or "(none)")
             raise web.HTTPForbidden(text="403: the session socket is only for this server's page\n")
         if len(self.sessions) >= self.max_sessions:
+            log.warning("refused a session: %d consoles are open already", self.max_sessions)
             raise web.HTTPServiceUnavailable(
                 text=f"503: {self.max_sessions} consoles are open already; close a tab\n"
             )
