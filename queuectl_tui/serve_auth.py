@@ -19,13 +19,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 TOKEN_PARAM = "token"
 SESSION_PATH = "/ws"
-#: Headers on every answer: no framing by other pages, no caching, no token in a Referer.
+STATIC_PREFIX = "/static/"
+#: Headers on every answer: no framing by other pages, no token in a Referer.
 SAFE_HEADERS = {
     "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+#: textual-serve's static files are public code and fonts, worth caching; nothing else is.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Gate:
@@ -51,12 +53,13 @@ class Gate:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """The aiohttp middleware: refuse, redirect, or pass on to textual-serve's handler."""
+        extra = SAFE_HEADERS if request.path.startswith(STATIC_PREFIX) else SAFE_HEADERS | NO_STORE
         try:
             response = await self._route(request, handler)
         except web.HTTPException as exc:
-            exc.headers.update(SAFE_HEADERS)
+            exc.headers.update(extra)
             raise
-        response.headers.update(SAFE_HEADERS)
+        response.headers.update(extra)
         return response
 
     async def _route(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -62,6 +62,8 @@ async def test_token_is_swapped_for_a_strict_httponly_cookie(
     assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
     async with client.get(f"{served.origin}/", headers=cookie(served)) as response:
         assert response.status == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Frame-Options"] == "DENY"  # no other page can frame it
         page = await response.text()
     assert "textual-terminal" in page
     assert "googleapis" not in page and "https://" not in page
