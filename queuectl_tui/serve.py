@@ -23,6 +23,7 @@ import textual_serve
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
+from queuectl_core.store.base import open_store
 from queuectl_tui.serve_auth import Gate
 from queuectl_tui.serve_options import ServeOptions
 
@@ -33,7 +34,12 @@ STATIC = Path(textual_serve.__file__).parent / "static"
 
 def session_command(readonly: bool) -> str:
     """The shell command each browser tab runs; ``exec`` so the console is the only process."""
-    argv = [sys.executable, "-m", "queuectl_tui", *(["--readonly"] if readonly else [])]
+    argv = [
+        sys.executable,
+        "-m",
+        "queuectl_tui.serve_session",
+        *(["--readonly"] if readonly else []),
+    ]
     return "exec " + shlex.join(argv)
 
 
@@ -115,8 +121,18 @@ async def serve(options: ServeOptions, sock: socket.socket) -> None:
         await runner.cleanup()
 
 
+async def check_store(url: str) -> None:
+    """Open and close the store once, so a wrong ``--db`` fails here rather than in every tab."""
+    store = await open_store(url)
+    await store.close()
+
+
 def run_serve(options: ServeOptions) -> int:
-    """Run the server; returns the exit code (1 when the address cannot be bound)."""
+    """Run the server; returns the exit code (1 when the address cannot be bound).
+
+    Raises QueueError when the store cannot be opened.
+    """
+    asyncio.run(check_store(options.db))
     # Refusals and textual-serve's own errors: one line each on stderr; stdout is the URL.
     logging.basicConfig(format="queuectl-tui: %(message)s", level=logging.WARNING)
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -35,8 +36,7 @@ from queuectl_tui.demo import Clock, seed
 ROOT = Path(__file__).resolve().parent.parent
 FOOTER = "Retry DLQ"
 #: Checked in every animation frame: the first one whose terminal holds the key bar.
-PAINT_PROBE = (
-    """
+PAINT_PROBE = """
 window.__painted = null;
 (function check() {
   const term = window.__xterm;
@@ -44,7 +44,7 @@ window.__painted = null;
     const buffer = term.buffer.active;
     for (let y = 0; y < term.rows; y++) {
       const line = buffer.getLine(buffer.viewportY + y);
-      if (line && line.translateToString(true).includes(%r)) {
+      if (line && line.translateToString(true).includes(FOOTER)) {
         window.__painted = performance.now();
         return;
       }
@@ -52,9 +52,7 @@ window.__painted = null;
   }
   requestAnimationFrame(check);
 })();
-"""
-    % FOOTER
-)  # noqa: UP031  (JS braces)
+""".replace("FOOTER", json.dumps(FOOTER))
 SETTLED = """
 new Promise((done) => {
   const terminal = document.querySelector(".textual-terminal");

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import psutil
 from helpers import run_cli, wait_until
 
+SESSION = "queuectl_tui.serve_session"
+
 
 def console_binary() -> str:
     return str(Path(sys.executable).parent / "queuectl-tui")
@@ -57,7 +59,7 @@ class Served:
         found = []
         for child in psutil.Process(self.proc.pid).children(recursive=True):
             try:
-                if child.status() != psutil.STATUS_ZOMBIE and "queuectl_tui" in child.cmdline():
+                if child.status() != psutil.STATUS_ZOMBIE and SESSION in child.cmdline():
                     found.append(child)
             except psutil.NoSuchProcess:
                 continue

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from helpers import assert_one_line_error, cli_env, wait_until
 
-from .support import Served, console_binary
+from .support import Served, console_binary, start_server
 
 PAGES = ["/", "/static/js/textual.js", "/static/css/xterm.css", "/static/fonts/", "/download/x"]
 
@@ -180,6 +180,12 @@ def test_a_busy_port_is_a_one_line_error() -> None:
     assert str(port) in result.stderr
 
 
+def test_an_unreachable_store_fails_before_serving() -> None:
+    result = run_console("--serve", "--port", "0", "--db", "postgresql://127.0.0.1:1/nowhere")
+    assert_one_line_error(result, 1)
+    assert result.stdout == ""  # no URL: nothing was served
+
+
 async def test_allow_remote_serves_beyond_loopback(
     serve: Callable[..., Served], client: aiohttp.ClientSession
 ) -> None:
@@ -188,3 +194,18 @@ async def test_allow_remote_serves_beyond_loopback(
     port = served.url.split(":")[2].split("/")[0]
     async with client.get(f"http://127.0.0.1:{port}/", headers=cookie(served)) as response:
         assert response.status == 200
+
+
+async def test_consoles_quit_when_the_server_is_killed(
+    client: aiohttp.ClientSession, db: Path, tmp_path: Path
+) -> None:
+    served = start_server(["--serve", "--port", "0"], cli_env(db), tmp_path / "logs")
+    try:
+        served.wait_for_url(30)
+        await open_session(client, served)
+        (console,) = wait_until(served.consoles, 30, message="a console")
+    finally:
+        served.proc.kill()  # no chance to ask its consoles to quit
+        served.proc.wait(10)
+    wait_until(lambda: not console.is_running() or console.status() == "zombie", 30,
+               message="the orphaned console to quit")  # fmt: skip
