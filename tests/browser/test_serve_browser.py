@@ -7,7 +7,7 @@ go in through ``Input.dispatchKeyEvent``, and the store is checked with ``queuec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +182,45 @@ async def test_each_tab_is_a_console_up_to_the_cap(
     await second.wait_for_text(FOOTER)
     (again,) = served.consoles()
     assert again.pid != consoles[0].pid
+
+
+@pytest.fixture
+async def tunnel() -> AsyncIterator[Callable[[int], Awaitable[int]]]:
+    """A TCP forwarder from a new local port to a given one, as ``ssh -L`` would be."""
+    servers: list[asyncio.Server] = []
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def forward(port: int) -> int:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
+
+    yield forward
+    for server in servers:
+        server.close()
+
+
+async def test_the_console_works_through_a_tunnel_on_another_port(
+    serve: Callable[..., Served], chromium: Chromium, tunnel: Callable[[int], Awaitable[int]]
+) -> None:
+    served = serve()
+    port = int(served.origin.rsplit(":", 1)[1])
+    local = await tunnel(port)
+    page = await chromium.new_page()
+    await page.navigate(served.url.replace(f":{port}/", f":{local}/"))
+    await page.wait_for_text(FOOTER)
+    sockets = [e["params"]["url"] for e in page.events if e["method"] == "Network.webSocketCreated"]
+    assert sockets and all(url.startswith(f"ws://127.0.0.1:{local}/") for url in sockets)
