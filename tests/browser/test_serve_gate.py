@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -209,3 +210,14 @@ async def test_consoles_quit_when_the_server_is_killed(
         served.proc.wait(10)
     wait_until(lambda: not console.is_running() or console.status() == "zombie", 30,
                message="the orphaned console to quit")  # fmt: skip
+
+
+def test_a_tab_console_does_not_load_the_web_server() -> None:
+    code = (
+        "import sys, queuectl_tui.serve_session\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('aiohttp', 'textual_serve'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
