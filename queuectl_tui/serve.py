@@ -25,8 +25,9 @@ from textual_serve.server import Server, to_int
 
 from queuectl_core.store.base import open_store
 from queuectl_tui.serve_auth import Gate
-from queuectl_tui.serve_options import ServeOptions
+from queuectl_tui.serve_options import ServeOptions, is_loopback
 
+log = logging.getLogger("queuectl_tui.serve")
 TEMPLATES = Path(__file__).parent / "serve_templates"
 #: textual-serve's own static files: textual.js, xterm.css and the Roboto Mono fonts.
 STATIC = Path(textual_serve.__file__).parent / "static"
@@ -86,9 +87,14 @@ class ConsoleServer(Server):
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
 
+WILDCARDS = ("0.0.0.0", "::", "[::]")
+
+
 def url_for(host: str, port: int, token: str) -> str:
-    """The URL to open, token included; IPv6 literals go in brackets."""
-    shown = f"[{host}]" if ":" in host else host
+    """The URL to open, token included: a wildcard address shows as this machine's name."""
+    shown = socket.gethostname() if host in WILDCARDS else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
     return f"http://{shown}:{port}/?token={token}"
 
 
@@ -135,6 +141,8 @@ def run_serve(options: ServeOptions) -> int:
     asyncio.run(check_store(options.db))
     # Refusals and textual-serve's own errors: one line each on stderr; stdout is the URL.
     logging.basicConfig(format="queuectl-tui: %(message)s", level=logging.WARNING)
+    if not is_loopback(options.host):
+        log.warning("serving beyond this machine over plain HTTP: the token is the only key")
     try:
         sock = listen(options.host, options.port)
     except OSError as exc:
