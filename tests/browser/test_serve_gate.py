@@ -6,9 +6,11 @@ could, and the console processes are counted with psutil.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -38,6 +40,20 @@ async def open_session(
 ) -> aiohttp.ClientWebSocketResponse:
     headers = {**cookie(served), "Origin": origin or served.origin}
     return await client.ws_connect(f"{served.origin}/ws?width=80&height=24", headers=headers)
+
+
+async def open_when_free(
+    client: aiohttp.ClientSession, served: Served, timeout: float = 30
+) -> aiohttp.ClientWebSocketResponse:
+    """Open a session, retrying while the server still counts a session that is ending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await open_session(client, served)
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status != 503 or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.05)
 
 
 async def handshake_status(
@@ -130,7 +146,7 @@ async def test_each_session_is_its_own_console_and_the_cap_holds(
     assert refused.value.status == 503
     await first.close()
     wait_until(lambda: len(served.consoles()) == 1, 30, message="the first console to quit")
-    third = await open_session(client, served)  # a slot is free again
+    third = await open_when_free(client, served)  # a slot is free again
     wait_until(lambda: len(served.consoles()) == 2, 30, message="a new console")
     await second.close()
     await third.close()
