@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from queuectl_core.errors import InvalidInput
+from queuectl_core.errors import InvalidInput, spell
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def normalize_key(name: str) -> Key:
     key = KEYS.get(name.strip().lower().replace("-", "_"))
     if key is None:
         known = ", ".join(k.replace("_", "-") for k in KEYS)
-        raise InvalidInput(f"unknown config key {name!r} (known: {known})")
+        raise InvalidInput(f"unknown config key {spell(name)} (known: {known})")
     return key
 
 
@@ -91,18 +91,18 @@ def parse_value(key: Key, text: str) -> int | float:
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{key.name} must be a number, got {text!r}") from None
+        raise InvalidInput(f"{key.name} must be a number, got {spell(text)}") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise InvalidInput(f"{key.name} must be a finite number, got {text!r}")
+        raise InvalidInput(f"{key.name} must be a finite number, got {spell(text)}")
     if key.kind is int:
         if not number.is_integer():
-            raise InvalidInput(f"{key.name} must be a whole number, got {text!r}")
+            raise InvalidInput(f"{key.name} must be a whole number, got {spell(text)}")
         number = int(number)
     if number < key.minimum or (key.exclusive_min and number == key.minimum):
         relation = ">" if key.exclusive_min else ">="
-        raise InvalidInput(f"{key.name} must be {relation} {key.minimum:g}, got {text!r}")
+        raise InvalidInput(f"{key.name} must be {relation} {spell(key.minimum)}, got {spell(text)}")
     if number > key.maximum:
-        raise InvalidInput(f"{key.name} must be <= {key.maximum:g}, got {text!r}")
+        raise InvalidInput(f"{key.name} must be <= {spell(key.maximum)}, got {spell(text)}")
     return number
 
 

@@ -1,5 +1,7 @@
 """Errors that reach users as one line. Anything else is a bug."""
 
+import json
+
 
 class QueueError(Exception):
     """Base: a failed operation (exit 1) with a one-line message."""
@@ -35,3 +37,18 @@ class StoreCorrupt(QueueError):
 
 class SchemaTooNew(StoreUnavailable):
     """The store was written by a newer queuectl."""
+
+
+def spell(value: object) -> str:
+    """A value as the user wrote it in JSON: ``true``, ``null``, ``1000000000``, ``"5m"``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
+        return str(int(value))
+    try:
+        shown = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return ascii(value)
+    try:
+        shown.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: keep it as its \ud800 escape
+        return json.dumps(value, allow_nan=False)
+    return shown

@@ -6,12 +6,12 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
 
 from queuectl_core.models import Attempt, Job, WorkerInfo
+from queuectl_core.moments import iso
 from queuectl_core.paths import resolve_db
 from queuectl_core.store.base import Store, is_postgres_url, open_store
 
@@ -61,14 +61,6 @@ def with_store(
 
 async def _awaited(value: Awaitable[T]) -> T:
     return await value
-
-
-def iso(moment: float | None) -> str | None:
-    """ISO-8601 UTC with a Z, millisecond precision."""
-    if moment is None:
-        return None
-    stamp = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
 
 
 def job_dict(job: Job, *, with_env: bool = True) -> dict[str, Any]:
