@@ -81,7 +81,7 @@ def normalize_key(name: str) -> Key:
     """Accept ``max-retries`` and ``max_retries``; reject unknown keys."""
     key = KEYS.get(name.strip().lower().replace("-", "_"))
     if key is None:
-        known = ", ".join(k.replace("_", "-") for k in KEYS)
+        known = ", ".join(KEYS)
         raise InvalidInput(f"unknown config key {spell(name)} (known: {known})")
     return key
 

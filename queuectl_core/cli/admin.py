@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from queuectl_core.cli.common import examples, job_dict, print_json, with_store
+from queuectl_core.cli.common import examples, job_dict, print_json, state_choice, with_store
 from queuectl_core.cli.inspect import JOB_HEADERS, job_rows
 from queuectl_core.config import KEYS, Config, format_value, normalize_key
 from queuectl_core.errors import InvalidInput
@@ -48,7 +48,7 @@ def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> 
         count = with_store(ctx, lambda store: store.retry_all_dead())
         click.echo(f"retried {count} job(s)", err=True)
         return
-    jobs = with_store(ctx, lambda store: store.retry(list(job_ids)))
+    jobs = with_store(ctx, lambda store: store.retry(list(job_ids), dead_only=True))
     for job in jobs:
         click.echo(job.id)
 
@@ -149,9 +149,6 @@ def metrics(ctx: click.Context, as_json: bool) -> None:
     )
 
 
-PURGEABLE = [str(s) for s in FINISHED_STATES]
-
-
 @click.command(
     epilog=examples(
         "queuectl purge --older-than 7d",
@@ -163,7 +160,7 @@ PURGEABLE = [str(s) for s in FINISHED_STATES]
     "-s",
     "states",
     multiple=True,
-    type=click.Choice(PURGEABLE),
+    type=state_choice(FINISHED_STATES),
     default=["completed"],
     show_default=True,
     help="Finished state to purge (repeatable).",
@@ -175,7 +172,7 @@ def purge(ctx: click.Context, states: tuple[str, ...], older_than: str) -> None:
     age = parse_duration(older_than, "--older-than")
 
     async def run(store: Store) -> int:
-        return await store.purge([JobState(s) for s in states], store.now() - age)
+        return await store.purge([JobState.named(s) for s in states], store.now() - age)
 
     count = with_store(ctx, run)
     click.echo(f"purged {count} job(s)", err=True)

@@ -5,19 +5,43 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
-from queuectl_core.models import Attempt, Job, WorkerInfo
+from queuectl_core.errors import InvalidInput
+from queuectl_core.models import STATE_ALIASES, Attempt, Job, JobState, WorkerInfo
 from queuectl_core.moments import iso
 from queuectl_core.paths import resolve_db
 from queuectl_core.store.base import Store, is_postgres_url, open_store
+from queuectl_core.validation import parse_duration
 
 T = TypeVar("T")
 # C0 controls except tab and newline, DEL, and C1 controls: anything a terminal may act on.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def state_choice(allowed: Sequence[JobState] = tuple(JobState)) -> click.Choice[str]:
+    """A ``--state`` choice that also takes the aliases (``running`` for ``processing``)."""
+    names = [str(s) for s in allowed]
+    names += [alias for alias, state in STATE_ALIASES.items() if state in names]
+    return click.Choice(names, case_sensitive=False)
+
+
+def state_named(name: str | None) -> JobState | None:
+    return None if name is None else JobState.named(name)
+
+
+def duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Option callback: seconds from ``90``, ``30s``, ``5m``, ``2h``, ``1d``."""
+    if value is None:
+        return None
+    label = param.opts[0] if param.opts else "duration"
+    try:
+        return parse_duration(value, label)
+    except InvalidInput as exc:
+        raise click.BadParameter(str(exc).removeprefix(f"{label} "), ctx, param) from None
 
 
 def examples(*lines: str) -> str:

@@ -1,8 +1,7 @@
-"""Read commands: ``status``, ``list``, ``show``, ``logs``."""
+"""Read commands: ``status``, ``list``, ``show`` (``logs`` is in ``cli/logs.py``)."""
 
 from __future__ import annotations
 
-import sys
 import time
 
 import click
@@ -13,16 +12,15 @@ from queuectl_core.cli.common import (
     examples,
     job_dict,
     print_json,
-    safe,
+    state_choice,
+    state_named,
     with_store,
     worker_dict,
 )
 from queuectl_core.errors import JobNotFound
 from queuectl_core.liveness import process_gone
-from queuectl_core.models import Job, JobState, Output, WorkerInfo
+from queuectl_core.models import Job, JobState, WorkerInfo
 from queuectl_core.store.base import Store
-
-STATES = [str(s) for s in JobState]
 
 
 def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
@@ -106,7 +104,9 @@ JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command
         "queuectl list --search backup --json",
     ),
 )
-@click.option("--state", "-s", type=click.Choice(STATES), help="Only jobs in this state.")
+@click.option(
+    "--state", "-s", type=state_choice(), help="Only jobs in this state (running = processing)."
+)
 @click.option("--queue", "-q", help="Only jobs in this queue.")
 @click.option("--search", help="Only jobs whose id or command contains this text.")
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="At most this many (default: all).")
@@ -124,7 +124,7 @@ def list_jobs(
     jobs = with_store(
         ctx,
         lambda store: store.list_jobs(
-            state=JobState(state) if state else None, queue=queue, search=search, limit=limit
+            state=state_named(state), queue=queue, search=search, limit=limit
         ),
     )
     if as_json:
@@ -177,88 +177,3 @@ def show(ctx: click.Context, job_id: str, as_json: bool) -> None:
                 for a in (attempt_dict(x) for x in history)
             ],
         )
-
-
-def _emit(text: str, raw: bool) -> None:
-    sys.stdout.write(text if raw else safe(text))
-    sys.stdout.flush()
-
-
-def _print_output(output: Output, raw: bool) -> None:
-    _emit(output.stdout, raw)
-    if output.stderr:
-        if output.stdout and not output.stdout.endswith("\n"):
-            sys.stdout.write("\n")
-        sys.stdout.write("--- stderr ---\n")
-        _emit(output.stderr, raw)
-
-
-def _new_part(shown: str, current: str) -> str:
-    """What ``current`` adds to ``shown``; after truncation kicks in, find the overlap."""
-    if current.startswith(shown):
-        return current[len(shown) :]
-    anchor = shown[-256:]
-    at = current.rfind(anchor) if anchor else -1
-    if at >= 0:
-        return current[at + len(anchor) :]
-    return "\n[... output truncated ...]\n" + current[-4096:]
-
-
-async def _follow(store: Store, job_id: str, attempt: int | None, raw: bool) -> None:
-    import asyncio
-
-    shown_out = shown_err = ""
-    while True:
-        job = await store.get_job(job_id)
-        if job is None:
-            raise JobNotFound(f"no job with id {job_id!r}")
-        output = await store.output(job_id, attempt)
-        if output is not None:
-            _emit(_new_part(shown_out, output.stdout), raw)
-            err = _new_part(shown_err, output.stderr)
-            if err:
-                sys.stderr.write(err if raw else safe(err))
-                sys.stderr.flush()
-            shown_out, shown_err = output.stdout, output.stderr
-            if output.finished:
-                return
-        elif job.state not in (JobState.PENDING, JobState.FAILED, JobState.PROCESSING):
-            return
-        await asyncio.sleep(0.25)
-
-
-@click.command(
-    epilog=examples(
-        "queuectl logs job1", "queuectl logs job1 --attempt 2", "queuectl logs job1 --follow"
-    )
-)
-@click.argument("job_id")
-@click.option(
-    "--attempt", "-a", type=click.IntRange(min=1), help="Attempt number (default: latest)."
-)
-@click.option("--follow", "-f", is_flag=True, help="Keep printing until the attempt ends.")
-@click.option("--raw", is_flag=True, help="Print control characters as they are.")
-@click.pass_context
-def logs(ctx: click.Context, job_id: str, attempt: int | None, follow: bool, raw: bool) -> None:
-    """A job's captured output: stdout, then '--- stderr ---' and stderr if any.
-
-    Control characters are shown escaped (\\x1b...) unless --raw. With --follow,
-    stdout and stderr stream to your stdout and stderr while the job runs.
-    """
-
-    async def read(store: Store) -> None:
-        if follow:
-            await _follow(store, job_id, attempt, raw)
-            return
-        job = await store.get_job(job_id)
-        if job is None:
-            raise JobNotFound(f"no job with id {job_id!r}")
-        output = await store.output(job_id, attempt)
-        if output is None:
-            if attempt is not None:
-                raise JobNotFound(f"job {job_id!r} has no attempt {attempt}")
-            click.echo(f"job {job_id} has not run yet", err=True)
-            return
-        _print_output(output, raw)
-
-    with_store(ctx, read, loop=follow)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from queuectl_core.cli.common import store_url, with_store
+from queuectl_core.cli.common import duration, store_url, with_store
 from queuectl_core.cli.inspect import live_workers
 from queuectl_core.store.base import Store, open_store
 from queuectl_core.worker import WorkerPool, parse_queues
@@ -149,7 +149,9 @@ Examples:
 
 
 @worker.command("stop", epilog=STOP_EXAMPLES)
-@click.option("--timeout", type=float, help="Give up waiting after this many seconds (exit 1).")
+@click.option(
+    "--timeout", callback=duration, help="Give up waiting after this long: 60, 90s, 5m (exit 1)."
+)
 @click.pass_context
 def worker_stop(ctx: click.Context, timeout: float | None) -> None:
     """Ask every worker of this store to stop gracefully and wait for them to exit.

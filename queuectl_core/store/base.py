@@ -74,8 +74,13 @@ class Store(Protocol):
         """Pending/failed/processing -> cancelled; all or nothing (JobNotFound, InvalidState)."""
         ...
 
-    async def retry(self, job_ids: Sequence[str], *, allow_failed: bool = False) -> list[Job]:
-        """Dead (and, if allowed, failed) -> pending now; dead jobs restart at attempts 0."""
+    async def retry(self, job_ids: Sequence[str], *, dead_only: bool = False) -> list[Job]:
+        """Pending now; all or nothing (JobNotFound, InvalidState for pending/processing).
+
+        Dead, cancelled and completed jobs restart at attempts 0 (their history continues); a
+        failed job keeps its attempts and skips the rest of its backoff. ``dead_only``: the DLQ's
+        retry, which takes dead jobs only.
+        """
         ...
 
     async def retry_all_dead(self) -> int: ...

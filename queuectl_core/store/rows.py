@@ -106,6 +106,18 @@ def job_filters(
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def duplicate_message(ids: Sequence[str], existing: set[str]) -> str:
+    """The one error text for a batch with a taken id, whichever store noticed it."""
+    seen: set[str] = set()
+    for job_id in ids:
+        if job_id in seen:
+            return f"job id {job_id!r} appears twice in the input"
+        if job_id in existing:
+            return f"job {job_id!r} already exists"
+        seen.add(job_id)
+    return "duplicate job id"
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` literally anywhere (escape char: backslash)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -15,6 +15,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.models import (
     CANCELLABLE_STATES,
+    RETRYABLE_STATES,
     Attempt,
     Job,
     JobSpec,
@@ -24,7 +25,12 @@ from queuectl_core.models import (
 )
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.metrics import build_metrics
-from queuectl_core.store.rows import attempt_from_row, job_filters, job_from_row
+from queuectl_core.store.rows import (
+    attempt_from_row,
+    duplicate_message,
+    job_filters,
+    job_from_row,
+)
 from queuectl_core.store.sqlite_base import (
     Conn,
     SqliteBase,
@@ -228,15 +234,15 @@ class SqliteJobs(SqliteBase):
         row = conn.execute(f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return job_from_row(row)
 
-    async def retry(self, job_ids: Sequence[str], *, allow_failed: bool = False) -> list[Job]:
-        allowed = (JobState.DEAD, JobState.FAILED) if allow_failed else (JobState.DEAD,)
+    async def retry(self, job_ids: Sequence[str], *, dead_only: bool = False) -> list[Job]:
+        allowed = (JobState.DEAD,) if dead_only else RETRYABLE_STATES
 
         def write(conn: Conn) -> list[Job]:
             now = self._clock()
             jobs = self._load_for_change(conn, job_ids, allowed, "retried")
             for job in jobs:
-                # A dead job starts over with a full set of attempts; a failed one skips its wait.
-                reset = job.state == JobState.DEAD
+                # A final job starts over with a full set of attempts; a failed one skips its wait.
+                reset = job.state != JobState.FAILED
                 conn.execute(
                     "UPDATE jobs SET state = 'pending', run_at = ?, updated_at = ?, "
                     "attempts = CASE WHEN ? THEN 0 ELSE attempts END WHERE id = ?",
@@ -309,11 +315,9 @@ class SqliteJobs(SqliteBase):
 
 
 def _duplicate_message(conn: Conn, ids: list[str]) -> str:
-    seen: set[str] = set()
-    for job_id in ids:
-        if job_id in seen:
-            return f"job id {job_id!r} appears twice in the input"
-        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
-            return f"job {job_id!r} already exists"
-        seen.add(job_id)
-    return "duplicate job id"
+    existing = {
+        job_id
+        for job_id in dict.fromkeys(ids)
+        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    }
+    return duplicate_message(ids, existing)
