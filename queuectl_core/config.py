@@ -91,18 +91,18 @@ def parse_value(key: Key, text: str) -> int | float:
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{key.name} must be a number, got {spell(text)}") from None
+        raise InvalidInput(f"{key.name} must be a number, got {text!r}") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise InvalidInput(f"{key.name} must be a finite number, got {spell(text)}")
+        raise InvalidInput(f"{key.name} must be a finite number, got {text!r}")
     if key.kind is int:
         if not number.is_integer():
-            raise InvalidInput(f"{key.name} must be a whole number, got {spell(text)}")
+            raise InvalidInput(f"{key.name} must be a whole number, got {text!r}")
         number = int(number)
     if number < key.minimum or (key.exclusive_min and number == key.minimum):
         relation = ">" if key.exclusive_min else ">="
-        raise InvalidInput(f"{key.name} must be {relation} {spell(key.minimum)}, got {spell(text)}")
+        raise InvalidInput(f"{key.name} must be {relation} {spell(key.minimum)}, got {text!r}")
     if number > key.maximum:
-        raise InvalidInput(f"{key.name} must be <= {spell(key.maximum)}, got {spell(text)}")
+        raise InvalidInput(f"{key.name} must be <= {spell(key.maximum)}, got {text!r}")
     return number
 
 

@@ -40,7 +40,10 @@ class SchemaTooNew(StoreUnavailable):
 
 
 def spell(value: object) -> str:
-    """A value as the user wrote it in JSON: ``true``, ``null``, ``1000000000``, ``"5m"``."""
+    """A value as JSON spells it (``true``, ``null``, ``1000000000``, ``[1]``); text is quoted
+    ``'5m'`` like every name in a message."""
+    if isinstance(value, str):
+        return ascii(value) if _has_surrogate(value) else repr(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
         return str(int(value))
     try:
@@ -52,3 +55,11 @@ def spell(value: object) -> str:
     except UnicodeEncodeError:  # a lone surrogate: keep it as its \ud800 escape
         return json.dumps(value, allow_nan=False)
     return shown
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

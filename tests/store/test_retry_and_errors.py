@@ -88,11 +88,11 @@ ERRORS = [
     (
         "config key",
         InvalidInput,
-        'unknown config key "nope" (known: max_retries, backoff_base, backoff_max, '
+        "unknown config key 'nope' (known: max_retries, backoff_base, backoff_max, "
         "default_timeout, output_limit, poll_interval_ms, heartbeat_interval, lease_timeout)",
     ),
-    ("config value", InvalidInput, 'max_retries must be >= 0, got "-1"'),
-    ("config bound", InvalidInput, 'max_retries must be <= 1000000000, got "1e10"'),
+    ("config value", InvalidInput, "max_retries must be >= 0, got '-1'"),
+    ("config bound", InvalidInput, "max_retries must be <= 1000000000, got '1e10'"),
     (
         "config pair",
         InvalidInput,
