@@ -31,6 +31,10 @@ class StoreUnavailable(QueueError):
     """The store cannot be opened or reached."""
 
 
+class StoreMissing(QueueError):
+    """A read found no queue where it looked (reads never create one)."""
+
+
 class StoreCorrupt(QueueError):
     """The store file is damaged: retrying cannot help, so workers stop instead of looping."""
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from queuectl_core.cli.common import examples, job_dict, print_json, state_choice, with_store
+from queuectl_core.cli.common import (
+    complete_config_keys,
+    complete_job_ids,
+    examples,
+    job_dict,
+    print_json,
+    state_choice,
+    with_store,
+)
 from queuectl_core.cli.inspect import JOB_HEADERS, job_rows
 from queuectl_core.config import KEYS, Config, format_value, normalize_key
 from queuectl_core.errors import InvalidInput
@@ -37,7 +45,7 @@ def dlq_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @dlq.command("retry", epilog=examples("queuectl dlq retry job1 job2", "queuectl dlq retry --all"))
-@click.argument("job_ids", nargs=-1)
+@click.argument("job_ids", nargs=-1, shell_complete=complete_job_ids)
 @click.option("--all", "retry_all", is_flag=True, help="Retry every dead job.")
 @click.pass_context
 def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> None:
@@ -54,7 +62,7 @@ def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> 
 
 
 @click.command(epilog=examples("queuectl cancel job1", "queuectl cancel job1 job2 job3"))
-@click.argument("job_ids", nargs=-1, required=True)
+@click.argument("job_ids", nargs=-1, required=True, shell_complete=complete_job_ids)
 @click.pass_context
 def cancel(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
     """Cancel pending, failed or running jobs (a running job's process tree is killed).
@@ -92,7 +100,7 @@ def config_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @config.command("get", epilog=examples("queuectl config get max-retries"))
-@click.argument("key")
+@click.argument("key", shell_complete=complete_config_keys)
 @click.pass_context
 def config_get(ctx: click.Context, key: str) -> None:
     """Print one value."""
@@ -110,13 +118,13 @@ def config_get(ctx: click.Context, key: str) -> None:
         "queuectl config set default-timeout 600",
     ),
 )
-@click.argument("key")
+@click.argument("key", shell_complete=complete_config_keys)
 @click.argument("value", type=click.UNPROCESSED)
 @click.pass_context
 def config_set(ctx: click.Context, key: str, value: str) -> None:
     """Validate and store a value. max_retries applies to jobs enqueued afterwards."""
     spec = normalize_key(key)
-    updated: Config = with_store(ctx, lambda store: store.set_config(key, value))
+    updated: Config = with_store(ctx, lambda store: store.set_config(key, value), create=True)
     click.echo(f"{spec.name} = {format_value(getattr(updated, spec.name))}")
 
 

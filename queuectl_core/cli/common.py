@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
-from queuectl_core.errors import InvalidInput
+from queuectl_core.config import KEYS
+from queuectl_core.errors import InvalidInput, QueueError
 from queuectl_core.models import STATE_ALIASES, Attempt, Job, JobState, WorkerInfo
 from queuectl_core.moments import iso
 from queuectl_core.paths import resolve_db
@@ -44,28 +46,60 @@ def duration(ctx: click.Context, param: click.Parameter, value: str | None) -> f
         raise click.BadParameter(str(exc).removeprefix(f"{label} "), ctx, param) from None
 
 
+def complete_job_ids(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion: ids of existing jobs (newest first) that start with ``incomplete``."""
+
+    async def read(store: Store) -> list[Job]:
+        return await store.list_jobs(search=incomplete or None, limit=200, newest_first=True)
+
+    try:
+        jobs = with_store(ctx, read)
+    except (QueueError, OSError):
+        return []  # no store, or not reachable: complete nothing rather than print an error
+    return [CompletionItem(job.id) for job in jobs if job.id.startswith(incomplete)]
+
+
+def complete_config_keys(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    wanted = incomplete.replace("-", "_").lower()
+    return [CompletionItem(name) for name in KEYS if name.startswith(wanted)]
+
+
 def examples(*lines: str) -> str:
     """A help epilog listing example command lines (kept unwrapped by click)."""
     return "\n\b\nExamples:\n" + "".join(f"  {line}\n" for line in lines)
 
 
+#: Where a subcommand's own ``--db`` (given after it) is kept; it wins over the group's.
+DB_KEY = "queuectl.db"
+
+
 def store_url(ctx: click.Context) -> str:
-    return resolve_db(ctx.find_root().params.get("db"))
+    return resolve_db(ctx.meta.get(DB_KEY) or ctx.find_root().params.get("db"))
 
 
 def with_store(
-    ctx: click.Context, action: Callable[[Store], Awaitable[T]], *, loop: bool = False
+    ctx: click.Context,
+    action: Callable[[Store], Awaitable[T]],
+    *,
+    loop: bool = False,
+    create: bool = False,
 ) -> T:
     """Open the store, run ``action`` on it, close it.
 
-    On SQLite, one-shot commands run the store's calls directly (no event loop, no thread, no
-    asyncio import); ``loop=True`` is for commands that wait (``logs --follow``, ``worker stop``).
+    Only commands that add something (``create``) make a new store; every other command on a
+    missing one fails with ``no queue at PATH``. On SQLite, one-shot commands run the store's
+    calls directly (no event loop, no thread, no asyncio import); ``loop=True`` is for commands
+    that wait (``logs --follow``, ``wait``, ``worker stop``).
     """
     url = store_url(ctx)
     if not loop and not is_postgres_url(url):
         from queuectl_core.store.sqlite import DirectSqliteStore, run_now
 
-        direct = DirectSqliteStore.open_direct(url)
+        direct = DirectSqliteStore.open_direct(url, create=create)
         try:
             return run_now(_awaited(action(direct)))
         finally:
@@ -74,7 +108,7 @@ def with_store(
     import asyncio
 
     async def go() -> T:
-        store = await open_store(url)
+        store = await open_store(url, create=create)
         try:
             return await action(store)
         finally:

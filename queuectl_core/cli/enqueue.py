@@ -98,5 +98,5 @@ def enqueue(ctx: click.Context, /, job: str | None, file: str | None, **flags: A
     """Add jobs to the queue; prints the id of each new job."""
     flags["id"] = flags.pop("id_")
     specs = collect_specs(job, file, flags)
-    jobs = with_store(ctx, lambda store: store.enqueue(specs))
+    jobs = with_store(ctx, lambda store: store.enqueue(specs), create=True)
     sys.stdout.write("".join(f"{j.id}\n" for j in jobs))

@@ -9,18 +9,21 @@ import click
 from queuectl_core.cli.common import (
     ago,
     attempt_dict,
+    complete_job_ids,
     examples,
     job_dict,
     print_json,
+    safe,
     state_choice,
     state_named,
+    store_url,
     with_store,
     worker_dict,
 )
 from queuectl_core.errors import JobNotFound
 from queuectl_core.liveness import process_gone
 from queuectl_core.models import Job, JobState, WorkerInfo
-from queuectl_core.store.base import Store
+from queuectl_core.store.base import Store, describe
 
 
 def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
@@ -38,9 +41,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return await store.counts(), live_workers(await store.list_workers())
 
     counts, workers = with_store(ctx, read)
+    where = describe(store_url(ctx))
     if as_json:
         print_json(
             {
+                "store": where,
                 "counts": {str(s): n for s, n in counts.items()},
                 "workers": [worker_dict(w) for w in workers],
             }
@@ -48,6 +53,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return
     from queuectl_core.cli.tables import table
 
+    click.echo(f"store: {safe(where)}")
     table(["state", "jobs"], [(str(s), counts[s]) for s in JobState], state_col=0)
     now = time.time()
     if not workers:
@@ -146,7 +152,7 @@ async def _load(store: Store, job_id: str) -> tuple[Job, list]:  # type: ignore[
 
 
 @click.command(epilog=examples("queuectl show job1", "queuectl show job1 --json | jq .history"))
-@click.argument("job_id")
+@click.argument("job_id", shell_complete=complete_job_ids)
 @click.option("--json", "as_json", is_flag=True, help="The job object with its 'history'.")
 @click.pass_context
 def show(ctx: click.Context, job_id: str, as_json: bool) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from queuectl_core.cli.common import examples, safe, with_store
+from queuectl_core.cli.common import complete_job_ids, examples, safe, with_store
 from queuectl_core.cli.verbs import POLL_SECONDS, outcome_code
 from queuectl_core.errors import JobNotFound
 from queuectl_core.models import FINAL_STATES, Job, Output
@@ -109,7 +109,7 @@ async def follow_attempt(store: Store, job_id: str, attempt: int, raw: bool) -> 
         "queuectl logs job1", "queuectl logs job1 --attempt 2", "queuectl logs job1 --follow"
     )
 )
-@click.argument("job_id")
+@click.argument("job_id", shell_complete=complete_job_ids)
 @click.option(
     "--attempt", "-a", type=click.IntRange(min=1), help="Attempt number (default: latest)."
 )

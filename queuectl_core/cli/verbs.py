@@ -8,7 +8,14 @@ import time
 
 import click
 
-from queuectl_core.cli.common import duration, examples, job_dict, print_json, with_store
+from queuectl_core.cli.common import (
+    complete_job_ids,
+    duration,
+    examples,
+    job_dict,
+    print_json,
+    with_store,
+)
 from queuectl_core.errors import JobNotFound
 from queuectl_core.models import FINAL_STATES, Job, JobState
 from queuectl_core.store.base import Store
@@ -47,7 +54,7 @@ async def wait_final(store: Store, job_ids: list[str], timeout: float | None) ->
 
 
 @click.command(epilog=examples("queuectl retry job1", "queuectl retry job1 job2"))
-@click.argument("job_ids", nargs=-1, required=True)
+@click.argument("job_ids", nargs=-1, required=True, shell_complete=complete_job_ids)
 @click.pass_context
 def retry(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
     """Run jobs again now (all or nothing).
@@ -68,7 +75,7 @@ def retry(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
     )
     + "\n\\b\nExit status: 0 all completed, 1 any ended otherwise or unknown, 124 timed out.\n"
 )
-@click.argument("job_ids", nargs=-1, required=True)
+@click.argument("job_ids", nargs=-1, required=True, shell_complete=complete_job_ids)
 @click.option(
     "--timeout", callback=duration, help="Give up after this long: 30, 90s, 5m (exit 124)."
 )

@@ -14,6 +14,7 @@ import click
 
 from queuectl_core.cli.common import duration, store_url, with_store
 from queuectl_core.cli.inspect import live_workers
+from queuectl_core.errors import StoreMissing
 from queuectl_core.store.base import Store, open_store
 from queuectl_core.worker import WorkerPool, parse_queues
 
@@ -159,5 +160,9 @@ def worker_stop(ctx: click.Context, timeout: float | None) -> None:
     Running jobs finish first; nothing is killed. Works from any terminal (any host
     on PostgreSQL). Exits 0 at once when no worker is running.
     """
-    code = with_store(ctx, lambda store: _stop(store, timeout), loop=True)
+    try:
+        code = with_store(ctx, lambda store: _stop(store, timeout), loop=True)
+    except StoreMissing:
+        click.echo("no workers running (no queue there)", err=True)
+        code = 0
     ctx.exit(code)

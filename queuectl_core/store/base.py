@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from queuectl_core.config import Config
 from queuectl_core.models import (
@@ -159,12 +160,27 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
-async def open_store(url: str, *, clock: Callable[[], float] | None = None) -> Store:
-    """Open (creating and migrating if needed) the store behind ``url``."""
+def describe(url: str) -> str:
+    """The store as messages name it: the file, or the URL without its password."""
+    if not is_postgres_url(url):
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}@" if parts.username else ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}{host}"))
+
+
+async def open_store(
+    url: str, *, clock: Callable[[], float] | None = None, create: bool = True
+) -> Store:
+    """Open the store behind ``url``, migrating it; without ``create``, a missing queue is
+    ``StoreMissing`` and nothing is written."""
     if is_postgres_url(url):
         from queuectl_core.store.postgres import PostgresStore
 
-        return await PostgresStore.open(url, clock=clock)
+        return await PostgresStore.open(url, clock=clock, create=create)
     from queuectl_core.store.sqlite import SqliteStore
 
-    return await SqliteStore.open(url, clock=clock)
+    return await SqliteStore.open(url, clock=clock, create=create)
