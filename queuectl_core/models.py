@@ -151,6 +151,8 @@ class Finish:
     worker_id: str
     attempt: int
     outcome: Outcome
+    #: Seconds the attempt ran (for the worker's log line), when known.
+    duration: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
