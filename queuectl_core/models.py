@@ -24,6 +24,17 @@ class JobState(enum.StrEnum):
         return cls(STATE_ALIASES.get(text, text))
 
 
+class JobSort(enum.StrEnum):
+    """Orders a job list can take (each breaks ties by enqueue order)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    ID = "id"
+    PRIORITY = "priority"
+    STATE = "state"
+    QUEUE = "queue"
+
+
 #: Other names operators use for a state.
 STATE_ALIASES = {"running": "processing"}
 

@@ -126,21 +126,24 @@ def _check_id(value: object) -> str:
 
 
 def _check_int(value: object, field: str, minimum: int = _INT_MIN, maximum: int = _INT_MAX) -> int:
+    shown = spell(value)  # as given: 1e+300, not its 301 digits
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise InvalidInput(f"{field} must be an integer, got {spell(value)}")
+            raise InvalidInput(f"{field} must be an integer, got {shown}")
     if minimum > _INT_MIN and value < minimum:
-        raise InvalidInput(f"{field} must be >= {minimum}, got {value}")
+        raise InvalidInput(f"{field} must be >= {minimum}, got {shown}")
     if not minimum <= value <= maximum:
-        raise InvalidInput(f"{field} is out of range ({minimum}..{maximum}): {value}")
+        raise InvalidInput(f"{field} is out of range ({minimum}..{maximum}): {shown}")
     return value
 
 
 def _check_timeout(value: object) -> float | None:
     if value is None:
         return None
+    if isinstance(value, str) and _DURATION_RE.fullmatch(value):
+        value = parse_duration(value, "timeout")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(f"timeout must be a number of seconds > 0 or null, got {spell(value)}")
     if not math.isfinite(value) or value <= 0:

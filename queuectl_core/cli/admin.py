@@ -99,7 +99,7 @@ def config_list(ctx: click.Context, as_json: bool) -> None:
     )
 
 
-@config.command("get", epilog=examples("queuectl config get max-retries"))
+@config.command("get", epilog=examples("queuectl config get max_retries"))
 @click.argument("key", shell_complete=complete_config_keys)
 @click.pass_context
 def config_get(ctx: click.Context, key: str) -> None:
@@ -113,9 +113,9 @@ def config_get(ctx: click.Context, key: str) -> None:
     "set",
     context_settings={"ignore_unknown_options": True},
     epilog=examples(
-        "queuectl config set max-retries 5",
+        "queuectl config set max_retries 5",
         "queuectl config set backoff_base 3",
-        "queuectl config set default-timeout 600",
+        "queuectl config set default_timeout 10m",
     ),
 )
 @click.argument("key", shell_complete=complete_config_keys)

@@ -22,7 +22,7 @@ from queuectl_core.cli.common import (
 )
 from queuectl_core.errors import JobNotFound
 from queuectl_core.liveness import process_gone
-from queuectl_core.models import Job, JobState, WorkerInfo
+from queuectl_core.models import Job, JobSort, JobState, WorkerInfo
 from queuectl_core.store.base import Store, describe
 
 
@@ -99,6 +99,8 @@ def job_rows(jobs: list[Job]) -> list[tuple[object, ...]]:
     return rows
 
 
+#: Orders whose natural reading is "most first": newest, highest priority.
+DESCENDING_FIRST = (JobSort.CREATED, JobSort.UPDATED, JobSort.PRIORITY)
 JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command"]
 
 
@@ -106,7 +108,8 @@ JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command
     "list",
     epilog=examples(
         "queuectl list --state failed",
-        "queuectl list --queue reports --limit 20",
+        "queuectl list --queue reports --limit 20      # the 20 newest",
+        "queuectl list --sort priority --reverse       # lowest priority first",
         "queuectl list --search backup --json",
     ),
 )
@@ -116,6 +119,14 @@ JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command
 @click.option("--queue", "-q", help="Only jobs in this queue.")
 @click.option("--search", help="Only jobs whose id or command contains this text.")
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="At most this many (default: all).")
+@click.option(
+    "--sort",
+    type=click.Choice([str(s) for s in JobSort]),
+    default=str(JobSort.CREATED),
+    show_default=True,
+    help="Order: created/updated newest first, priority highest first, id/state/queue A-Z.",
+)
+@click.option("--reverse", "-r", is_flag=True, help="The other way round.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array.")
 @click.pass_context
 def list_jobs(
@@ -124,13 +135,25 @@ def list_jobs(
     queue: str | None,
     search: str | None,
     limit: int | None,
+    sort: str,
+    reverse: bool,
     as_json: bool,
 ) -> None:
-    """List jobs in the order they were enqueued (env values are never shown)."""
+    """List jobs, newest first as in the console (env values are never shown).
+
+    --limit N keeps the first N in the chosen order.
+    """
+    order = JobSort(sort)
+    descending = (order in DESCENDING_FIRST) != reverse
     jobs = with_store(
         ctx,
         lambda store: store.list_jobs(
-            state=state_named(state), queue=queue, search=search, limit=limit
+            state=state_named(state),
+            queue=queue,
+            search=search,
+            limit=limit,
+            sort=order,
+            newest_first=descending,
         ),
     )
     if as_json:

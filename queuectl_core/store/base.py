@@ -15,6 +15,7 @@ from queuectl_core.models import (
     Finish,
     Heartbeat,
     Job,
+    JobSort,
     JobSpec,
     JobState,
     Metrics,
@@ -55,8 +56,10 @@ class Store(Protocol):
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        sort: JobSort = JobSort.CREATED,
     ) -> list[Job]:
-        """Jobs in enqueue order (or newest first); ``search`` matches id or command literally."""
+        """Jobs in ``sort`` order, ascending (enqueue order by default) or, with
+        ``newest_first``, descending; ``search`` matches id or command literally."""
         ...
 
     async def count_jobs(

@@ -15,12 +15,13 @@ from queuectl_core.models import (
     RETRYABLE_STATES,
     Finish,
     Job,
+    JobSort,
     JobSpec,
     JobState,
 )
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.postgres_base import Conn, PgBase
-from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row
+from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
 
 LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
 
@@ -77,14 +78,12 @@ class JobOps(PgBase):
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        sort: JobSort = JobSort.CREATED,
     ) -> list[Job]:
         where, params = job_filters(state, queue, search, pg_mark)
-        order = "DESC" if newest_first else "ASC"
+        order = job_order(sort, newest_first)
         n = len(params)
-        query = (
-            f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} ORDER BY seq {order} "
-            f"LIMIT ${n + 1} OFFSET ${n + 2}"
-        )
+        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where}{order} LIMIT ${n + 1} OFFSET ${n + 2}"
         rows = await self._read(query, *params, limit, offset)
         return [job_from_row(r) for r in rows]
 

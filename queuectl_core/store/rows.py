@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from queuectl_core.models import Attempt, Job, JobState, WorkerInfo
+from queuectl_core.models import Attempt, Job, JobSort, JobState, WorkerInfo
 from queuectl_core.moments import integer, integer_or, moment, moment_or, seconds, text
 
 
@@ -104,6 +104,28 @@ def job_filters(
             f"(id LIKE {bind(pattern)} ESCAPE '\\' OR command LIKE {bind(pattern)} ESCAPE '\\')"
         )
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+_SORT_KEYS = {
+    JobSort.CREATED: "seq",
+    JobSort.UPDATED: "updated_at",
+    JobSort.ID: "id",
+    JobSort.PRIORITY: "priority",
+    JobSort.QUEUE: "queue",
+    # The lifecycle, not the alphabet.
+    JobSort.STATE: "CASE state "
+    + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(JobState))
+    + " END",
+}
+
+
+def job_order(sort: JobSort, descending: bool) -> str:
+    """The ORDER BY clause of a job list; ties keep enqueue order (in the same direction)."""
+    way = "DESC" if descending else "ASC"
+    key = _SORT_KEYS[sort]
+    if key == "seq":
+        return f" ORDER BY seq {way}"
+    return f" ORDER BY {key} {way}, seq {way}"
 
 
 def duplicate_message(ids: Sequence[str], existing: set[str]) -> str:

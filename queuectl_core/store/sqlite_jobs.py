@@ -18,6 +18,7 @@ from queuectl_core.models import (
     RETRYABLE_STATES,
     Attempt,
     Job,
+    JobSort,
     JobSpec,
     JobState,
     Metrics,
@@ -30,6 +31,7 @@ from queuectl_core.store.rows import (
     duplicate_message,
     job_filters,
     job_from_row,
+    job_order,
 )
 from queuectl_core.store.sqlite_base import (
     Conn,
@@ -127,10 +129,11 @@ class SqliteJobs(SqliteBase):
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        sort: JobSort = JobSort.CREATED,
     ) -> list[Job]:
         where, params = job_filters(state, queue, search, sqlite_mark)
-        order = "DESC" if newest_first else "ASC"
-        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} ORDER BY seq {order} LIMIT ? OFFSET ?"
+        order = job_order(sort, newest_first)
+        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} {order} LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
 
         def read(conn: Conn) -> list[Job]:
