@@ -8,7 +8,7 @@ from typing import Any
 
 
 class JobState(enum.StrEnum):
-    """Lifecycle of a job; see DESIGN.md §2."""
+    """Lifecycle of a job; see docs/CLI.md, "States"."""
 
     PENDING = "pending"
     PROCESSING = "processing"

@@ -24,8 +24,7 @@ def report_finished(finishes: Sequence[Finish], recorded: Sequence[bool]) -> Non
         outcome = "completed" if item.outcome.succeeded else "failed"
         if not owned:  # fenced: an operator cancelled it, or its lease went to another worker
             outcome = "cancelled" if item.outcome.error == "cancelled" else "not recorded"
-        level = logging.WARNING if outcome == "not recorded" else logging.INFO
-        why = "" if item.outcome.succeeded else f" ({item.outcome.error or 'failed'})"
+        why = "" if item.outcome.succeeded or outcome == "cancelled" else f" ({item.outcome.error})"
         took = "" if item.duration is None else f" in {item.duration:.3f}s"
         fields = {
             "job": item.job_id,
@@ -34,7 +33,11 @@ def report_finished(finishes: Sequence[Finish], recorded: Sequence[bool]) -> Non
             "exit_code": item.outcome.exit_code,
             "duration_seconds": None if item.duration is None else round(item.duration, 6),
         }
-        log.log(level, "job %s %s%s%s", item.job_id, outcome, why, took, extra={"fields": fields})
+        extra = {"fields": fields}
+        if outcome == "not recorded":
+            log.warning("job %s: result not recorded, job no longer ours", item.job_id, extra=extra)
+            continue
+        log.info("job %s %s%s%s", item.job_id, outcome, why, took, extra=extra)
 
 
 class JsonFormatter(logging.Formatter):
