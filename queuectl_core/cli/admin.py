@@ -173,7 +173,12 @@ def metrics(ctx: click.Context, as_json: bool) -> None:
     show_default=True,
     help="Finished state to purge (repeatable).",
 )
-@click.option("--older-than", required=True, help="Finished longer ago than this: 7d, 12h, 0s.")
+@click.option(
+    "--older-than",
+    required=True,
+    metavar="DURATION",
+    help="Finished longer ago than this: 7d, 12h, 0s.",
+)
 @click.pass_context
 def purge(ctx: click.Context, states: tuple[str, ...], older_than: str) -> None:
     """Delete finished jobs (and their history and output) older than a cut-off."""

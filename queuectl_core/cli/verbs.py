@@ -73,11 +73,14 @@ def retry(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
         "queuectl wait job1 job2 && echo all completed",
         "queuectl wait job1 --timeout 5m --json | jq '.[0].state'",
     )
-    + "\n\\b\nExit status: 0 all completed, 1 any ended otherwise or unknown, 124 timed out.\n"
+    + "\n\b\nExit status: 0 all completed, 1 any ended otherwise or unknown, 124 timed out.\n"
 )
 @click.argument("job_ids", nargs=-1, required=True, shell_complete=complete_job_ids)
 @click.option(
-    "--timeout", callback=duration, help="Give up after this long: 30, 90s, 5m (exit 124)."
+    "--timeout",
+    metavar="DURATION",
+    callback=duration,
+    help="Give up after this long: 30, 90s, 5m (exit 124).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the final job objects (an array).")
 @click.pass_context

@@ -159,7 +159,10 @@ Examples:
 
 @worker.command("stop", epilog=STOP_EXAMPLES)
 @click.option(
-    "--timeout", callback=duration, help="Give up waiting after this long: 60, 90s, 5m (exit 1)."
+    "--timeout",
+    metavar="DURATION",
+    callback=duration,
+    help="Give up waiting after this long: 60, 90s, 5m (exit 1).",
 )
 @click.pass_context
 def worker_stop(ctx: click.Context, timeout: float | None) -> None:

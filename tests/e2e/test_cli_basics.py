@@ -18,7 +18,7 @@ JOB_FIELDS = {
 HELP_PAGES = [
     [], ["enqueue"], ["worker", "start"], ["worker", "stop"], ["status"], ["list"], ["show"],
     ["logs"], ["dlq", "list"], ["dlq", "retry"], ["cancel"], ["config", "set"], ["metrics"],
-    ["purge"],
+    ["purge"], ["retry"], ["wait"],
 ]  # fmt: skip
 
 
