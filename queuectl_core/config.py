@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from queuectl_core.errors import InvalidInput
+from queuectl_core.errors import InvalidInput, spell
+from queuectl_core.validation import parse_duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,8 @@ class Key:
     exclusive_min: bool = False
     #: Far above any sensible setting; keeps values inside 64-bit store integers and timers.
     maximum: float = 1e9
+    #: A number of seconds: also takes a duration (``90s``, ``5m``, ``2h``, ``1d``).
+    seconds: bool = False
 
 
 KEYS: dict[str, Key] = {
@@ -27,16 +30,40 @@ KEYS: dict[str, Key] = {
     for k in (
         Key("max_retries", int, 3, 0, "retries after the first run, frozen onto jobs at enqueue"),
         Key("backoff_base", float, 2, 1, "retry n waits backoff_base ** n seconds"),
-        Key("backoff_max", float, 3600, 0, "cap on one backoff wait, in seconds", True),
-        Key("default_timeout", float, 0, 0, "per-attempt wall-clock limit in seconds (0 = none)"),
+        Key(
+            "backoff_max", float, 3600, 0, "cap on one backoff wait, in seconds", True, seconds=True
+        ),
+        Key(
+            "default_timeout",
+            float,
+            0,
+            0,
+            "per-attempt wall-clock limit in seconds (0 = none)",
+            seconds=True,
+        ),
         Key(
             "output_limit", int, 1_048_576, 1024, "bytes kept per stream per attempt (head + tail)"
         ),
         Key(
             "poll_interval_ms", int, 500, 10, "idle workers re-check the store at least this often"
         ),
-        Key("heartbeat_interval", float, 2, 0, "seconds between worker heartbeats", True),
-        Key("lease_timeout", float, 30, 1, "seconds without heartbeat before a job is recovered"),
+        Key(
+            "heartbeat_interval",
+            float,
+            2,
+            0,
+            "seconds between worker heartbeats",
+            True,
+            seconds=True,
+        ),
+        Key(
+            "lease_timeout",
+            float,
+            30,
+            1,
+            "seconds without heartbeat before a job is recovered",
+            seconds=True,
+        ),
     )
 }
 
@@ -81,17 +108,23 @@ def normalize_key(name: str) -> Key:
     """Accept ``max-retries`` and ``max_retries``; reject unknown keys."""
     key = KEYS.get(name.strip().lower().replace("-", "_"))
     if key is None:
-        known = ", ".join(k.replace("_", "-") for k in KEYS)
-        raise InvalidInput(f"unknown config key {name!r} (known: {known})")
+        known = ", ".join(KEYS)
+        raise InvalidInput(f"unknown config key {spell(name)} (known: {known})")
     return key
 
 
 def parse_value(key: Key, text: str) -> int | float:
-    """Parse and range-check one value given as text."""
+    """Parse and range-check one value given as text (keys in seconds also take ``5m``)."""
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{key.name} must be a number, got {text!r}") from None
+        if not key.seconds or not isinstance(text, str):
+            raise InvalidInput(f"{key.name} must be a number, got {text!r}") from None
+        try:
+            number = parse_duration(text, key.name)
+        except InvalidInput:
+            wanted = f"{key.name} must be seconds or a duration like '5m', got {text!r}"
+            raise InvalidInput(wanted) from None
     if number != number or number in (float("inf"), float("-inf")):
         raise InvalidInput(f"{key.name} must be a finite number, got {text!r}")
     if key.kind is int:
@@ -100,9 +133,9 @@ def parse_value(key: Key, text: str) -> int | float:
         number = int(number)
     if number < key.minimum or (key.exclusive_min and number == key.minimum):
         relation = ">" if key.exclusive_min else ">="
-        raise InvalidInput(f"{key.name} must be {relation} {key.minimum:g}, got {text!r}")
+        raise InvalidInput(f"{key.name} must be {relation} {spell(key.minimum)}, got {text!r}")
     if number > key.maximum:
-        raise InvalidInput(f"{key.name} must be <= {key.maximum:g}, got {text!r}")
+        raise InvalidInput(f"{key.name} must be <= {spell(key.maximum)}, got {text!r}")
     return number
 
 

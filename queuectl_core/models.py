@@ -8,7 +8,7 @@ from typing import Any
 
 
 class JobState(enum.StrEnum):
-    """Lifecycle of a job; see DESIGN.md §2."""
+    """Lifecycle of a job; see docs/CLI.md, "States"."""
 
     PENDING = "pending"
     PROCESSING = "processing"
@@ -17,11 +17,35 @@ class JobState(enum.StrEnum):
     DEAD = "dead"
     CANCELLED = "cancelled"
 
+    @classmethod
+    def named(cls, name: str) -> JobState:
+        """A state from its name or an alias (``running`` is ``processing``); ValueError if none."""
+        text = name.strip().lower()
+        return cls(STATE_ALIASES.get(text, text))
+
+
+class JobSort(enum.StrEnum):
+    """Orders a job list can take (each breaks ties by enqueue order)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    ID = "id"
+    PRIORITY = "priority"
+    STATE = "state"
+    QUEUE = "queue"
+
+
+#: Other names operators use for a state.
+STATE_ALIASES = {"running": "processing"}
 
 #: States a worker may claim from (``failed`` once its backoff has passed).
 READY_STATES = (JobState.PENDING, JobState.FAILED)
 #: States from which an operator may cancel.
 CANCELLABLE_STATES = (JobState.PENDING, JobState.FAILED, JobState.PROCESSING)
+#: States ``retry`` takes back to pending (``dlq retry`` takes only ``dead``).
+RETRYABLE_STATES = (JobState.DEAD, JobState.CANCELLED, JobState.COMPLETED, JobState.FAILED)
+#: States a job ends in: nothing happens to it again unless an operator retries it.
+FINAL_STATES = (JobState.COMPLETED, JobState.DEAD, JobState.CANCELLED)
 #: Terminal states that ``purge`` may delete.
 FINISHED_STATES = (JobState.COMPLETED, JobState.DEAD, JobState.CANCELLED)
 
@@ -138,6 +162,8 @@ class Finish:
     worker_id: str
     attempt: int
     outcome: Outcome
+    #: Seconds the attempt ran (for the worker's log line), when known.
+    duration: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

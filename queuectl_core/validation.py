@@ -1,16 +1,18 @@
-"""Parse and validate enqueue input (DESIGN.md §2) into ``JobSpec`` values; no store access."""
+"""Parse and validate enqueue input (docs/CLI.md, "Jobs") into ``JobSpec`` values; no store."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from queuectl_core.errors import InvalidInput
+from queuectl_core.errors import InvalidInput, spell
 from queuectl_core.models import JobSpec
+from queuectl_core.moments import MAX_EPOCH, MIN_EPOCH
 
 FIELDS = {
     "command",
@@ -35,40 +37,72 @@ MAX_RETRIES_LIMIT = 10**9
 
 def parse_duration(value: object, field: str = "delay") -> float:
     """Seconds from a number or a string like ``30s``, ``5m``, ``2h``, ``1d``."""
+    wanted = f'{field} must be seconds or a duration like "30s", got {spell(value)}'
     if isinstance(value, bool):
-        raise InvalidInput(f"{field} must be seconds or a duration like '30s', got {value!r}")
+        raise InvalidInput(wanted)
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            seconds = math.inf
     elif isinstance(value, str):
         match = _DURATION_RE.fullmatch(value)
         if not match:
-            raise InvalidInput(f"{field} must be seconds or a duration like '30s', got {value!r}")
+            raise InvalidInput(wanted)
         seconds = float(match.group(1)) * _UNITS[match.group(2)]
     else:
-        raise InvalidInput(f"{field} must be seconds or a duration like '30s', got {value!r}")
+        raise InvalidInput(wanted)
     if not math.isfinite(seconds) or seconds < 0:
-        raise InvalidInput(f"{field} must be a non-negative duration, got {value!r}")
+        raise InvalidInput(f"{field} must be a non-negative duration, got {spell(value)}")
     return seconds
 
 
+def parse_delay(value: object) -> float:
+    """A delay whose ``now + delay`` is still a time the store can hold (year 9999 at most)."""
+    seconds = parse_duration(value, "delay")
+    if time.time() + seconds > MAX_EPOCH:
+        raise InvalidInput(f"delay {spell(value)} is too long: it ends after the year 9999")
+    return seconds
+
+
+def _in_range(moment: float, field: str, value: object) -> float:
+    if not MIN_EPOCH <= moment <= MAX_EPOCH:
+        raise InvalidInput(f"{field} {spell(value)} is out of range (years 1 to 9999)")
+    return moment
+
+
 def parse_time(value: object, field: str = "run_at") -> float:
-    """Epoch seconds from ISO-8601 (naive = local time) or epoch milliseconds."""
+    """Epoch seconds from ISO-8601 (naive = local time) or epoch milliseconds (any digits)."""
     if isinstance(value, bool):
         raise InvalidInput(f"{field} must be an ISO-8601 time or epoch milliseconds")
     if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0 or value > 253402300799000:
-            raise InvalidInput(f"{field} epoch milliseconds out of range: {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInput(
+                f"{field} epoch milliseconds out of range (1970 to year 9999): {spell(value)}"
+            )
+        if value < 0 or value > MAX_EPOCH * 1000:
+            raise InvalidInput(
+                f"{field} epoch milliseconds out of range (1970 to year 9999): {spell(value)}"
+            )
         return float(value) / 1000.0
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"\d{10,}", text):
+        if re.fullmatch(r"\d+", text):
             return parse_time(int(text), field)
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
-            raise InvalidInput(f"{field} is not a valid ISO-8601 time: {value!r}") from None
-        return moment.timestamp()
-    raise InvalidInput(f"{field} must be an ISO-8601 time or epoch milliseconds, got {value!r}")
+            raise InvalidInput(f"{field} is not a valid ISO-8601 time: {spell(value)}") from None
+        try:
+            stamp = moment.timestamp()
+        except (OverflowError, ValueError, OSError):
+            raise InvalidInput(
+                f"{field} {spell(value)} is out of range (years 1 to 9999)"
+            ) from None
+        return _in_range(stamp, field, value)
+    raise InvalidInput(
+        f"{field} must be an ISO-8601 time or epoch milliseconds, got {spell(value)}"
+    )
 
 
 def _check_text(value: str, field: str) -> str:
@@ -87,30 +121,33 @@ def _check_id(value: object) -> str:
     if len(value) > 200:
         raise InvalidInput(f"id is longer than 200 characters ({len(value)})")
     if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
-        raise InvalidInput(f"id must not contain whitespace or control characters: {value!r}")
+        raise InvalidInput(f"id must not contain whitespace or control characters: {spell(value)}")
     return value
 
 
 def _check_int(value: object, field: str, minimum: int = _INT_MIN, maximum: int = _INT_MAX) -> int:
+    shown = spell(value)  # as given: 1e+300, not its 301 digits
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise InvalidInput(f"{field} must be an integer, got {value!r}")
+            raise InvalidInput(f"{field} must be an integer, got {shown}")
     if minimum > _INT_MIN and value < minimum:
-        raise InvalidInput(f"{field} must be >= {minimum}, got {value}")
+        raise InvalidInput(f"{field} must be >= {minimum}, got {shown}")
     if not minimum <= value <= maximum:
-        raise InvalidInput(f"{field} is out of range ({minimum}..{maximum}): {value}")
+        raise InvalidInput(f"{field} is out of range ({minimum}..{maximum}): {shown}")
     return value
 
 
 def _check_timeout(value: object) -> float | None:
     if value is None:
         return None
+    if isinstance(value, str) and _DURATION_RE.fullmatch(value):
+        value = parse_duration(value, "timeout")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"timeout must be a number of seconds > 0 or null, got {value!r}")
+        raise InvalidInput(f"timeout must be a number of seconds > 0 or null, got {spell(value)}")
     if not math.isfinite(value) or value <= 0:
-        raise InvalidInput(f"timeout must be a number of seconds > 0 or null, got {value!r}")
+        raise InvalidInput(f"timeout must be a number of seconds > 0 or null, got {spell(value)}")
     return float(value)
 
 
@@ -130,7 +167,7 @@ def spec_from_object(data: object) -> JobSpec:
         raise InvalidInput("a job must be a JSON object")
     unknown = sorted(set(data) - FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}")
+        raise InvalidInput(f"unknown field {spell(unknown[0])}")
     command = data.get("command")
     if not isinstance(command, str) or not command.strip():
         raise InvalidInput("command must be a non-empty string")
@@ -144,10 +181,10 @@ def spec_from_object(data: object) -> JobSpec:
     timeout_given = "timeout" in data or "timeout_seconds" in data
     timeout = _check_timeout(data.get("timeout", data.get("timeout_seconds")))
     run_at = parse_time(data["run_at"]) if data.get("run_at") is not None else None
-    delay = parse_duration(data["delay"]) if data.get("delay") is not None else None
+    delay = parse_delay(data["delay"]) if data.get("delay") is not None else None
     queue = data.get("queue", "default")
     if not isinstance(queue, str) or not QUEUE_RE.fullmatch(queue):
-        raise InvalidInput(f"queue must match [A-Za-z0-9_.-]{{1,64}}, got {queue!r}")
+        raise InvalidInput(f"queue must match [A-Za-z0-9_.-]{{1,64}}, got {spell(queue)}")
     cwd = data.get("cwd")
     if cwd is not None and (not isinstance(cwd, str) or not cwd or "\0" in cwd):
         raise InvalidInput("cwd must be a non-empty string")

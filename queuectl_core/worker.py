@@ -26,6 +26,7 @@ from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.store.base import Store
 from queuectl_core.validation import QUEUE_RE
+from queuectl_core.worklog import report_finished
 
 log = logging.getLogger("queuectl.worker")
 FLUSH_INTERVAL = 0.5
@@ -149,7 +150,7 @@ class WorkerPool:
                     log.warning("store unavailable, retrying: %s", exc)
                     await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
                     continue
-                _report_fenced(finishes, owned)
+                report_finished(finishes, owned)
                 for job in jobs:
                     self._start(job)
                 if free > 0 and len(jobs) == free:
@@ -208,8 +209,8 @@ class WorkerPool:
             self._wake.set()
             return
         self.jobs_done += 1
-        log.debug("job %s finished: %s", job.id, outcome.error or "ok")
-        self._finished.append(Finish(job.id, self.worker_id, job.runs, outcome))
+        ran = None if job.started_at is None else max(0.0, self.store.now() - job.started_at)
+        self._finished.append(Finish(job.id, self.worker_id, job.runs, outcome, ran))
         self._wake.set()
 
     # --- periodic tasks -----------------------------------------------------------------------
@@ -289,12 +290,6 @@ class WorkerPool:
         recovered = await self.store.recover(await self._dead_neighbours())
         if recovered:
             log.warning("recovered %d jobs from lost workers: %s", len(recovered), recovered[:5])
-
-
-def _report_fenced(finishes: list[Finish], owned: list[bool]) -> None:
-    for item, still_owned in zip(finishes, owned, strict=True):
-        if not still_owned:
-            log.warning("job %s: result not recorded, job no longer ours", item.job_id)
 
 
 def parse_queues(text: str | None) -> list[str] | None:

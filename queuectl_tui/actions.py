@@ -25,9 +25,9 @@ WRITES = frozenset(
 
 
 def retry(app: QueueApp, job: Job) -> None:
-    """Failed or dead job -> pending now (a dead one gets a fresh set of attempts)."""
+    """The CLI's ``retry``: failed runs now; dead, cancelled, completed start over."""
     app.act(
-        lambda: app.store.retry([job.id], allow_failed=True),
+        lambda: app.store.retry([job.id]),
         lambda _: f"{clean_line(job.id, 60)} is pending again",
     )
 

@@ -303,3 +303,14 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
     assert "Traceback" not in result.stderr + result.stdout, detail
     message = result.stderr.strip()
     assert message and "\n" not in message, detail
+
+
+def status_or_empty(db: Path | str, **kwargs: Any) -> dict[str, Any]:
+    """``status --json``; before anything created the store (a worker still starting), the
+    empty answer, since reads never create a store and say ``no queue at PATH`` (exit 1)."""
+    result = run_cli("status", "--json", db=db, check=False, **kwargs)
+    if result.returncode == 1 and "no queue at" in result.stderr:
+        return {"counts": {}, "workers": []}
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data

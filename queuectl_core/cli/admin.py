@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from queuectl_core.cli.common import examples, job_dict, print_json, with_store
+from queuectl_core.cli.common import (
+    complete_config_keys,
+    complete_job_ids,
+    examples,
+    job_dict,
+    print_json,
+    state_choice,
+    with_store,
+)
 from queuectl_core.cli.inspect import JOB_HEADERS, job_rows
 from queuectl_core.config import KEYS, Config, format_value, normalize_key
 from queuectl_core.errors import InvalidInput
@@ -37,7 +45,7 @@ def dlq_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @dlq.command("retry", epilog=examples("queuectl dlq retry job1 job2", "queuectl dlq retry --all"))
-@click.argument("job_ids", nargs=-1)
+@click.argument("job_ids", nargs=-1, shell_complete=complete_job_ids)
 @click.option("--all", "retry_all", is_flag=True, help="Retry every dead job.")
 @click.pass_context
 def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> None:
@@ -48,13 +56,13 @@ def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> 
         count = with_store(ctx, lambda store: store.retry_all_dead())
         click.echo(f"retried {count} job(s)", err=True)
         return
-    jobs = with_store(ctx, lambda store: store.retry(list(job_ids)))
+    jobs = with_store(ctx, lambda store: store.retry(list(job_ids), dead_only=True))
     for job in jobs:
         click.echo(job.id)
 
 
 @click.command(epilog=examples("queuectl cancel job1", "queuectl cancel job1 job2 job3"))
-@click.argument("job_ids", nargs=-1, required=True)
+@click.argument("job_ids", nargs=-1, required=True, shell_complete=complete_job_ids)
 @click.pass_context
 def cancel(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
     """Cancel pending, failed or running jobs (a running job's process tree is killed).
@@ -91,8 +99,8 @@ def config_list(ctx: click.Context, as_json: bool) -> None:
     )
 
 
-@config.command("get", epilog=examples("queuectl config get max-retries"))
-@click.argument("key")
+@config.command("get", epilog=examples("queuectl config get max_retries"))
+@click.argument("key", shell_complete=complete_config_keys)
 @click.pass_context
 def config_get(ctx: click.Context, key: str) -> None:
     """Print one value."""
@@ -105,18 +113,18 @@ def config_get(ctx: click.Context, key: str) -> None:
     "set",
     context_settings={"ignore_unknown_options": True},
     epilog=examples(
-        "queuectl config set max-retries 5",
+        "queuectl config set max_retries 5",
         "queuectl config set backoff_base 3",
-        "queuectl config set default-timeout 600",
+        "queuectl config set default_timeout 10m",
     ),
 )
-@click.argument("key")
+@click.argument("key", shell_complete=complete_config_keys)
 @click.argument("value", type=click.UNPROCESSED)
 @click.pass_context
 def config_set(ctx: click.Context, key: str, value: str) -> None:
     """Validate and store a value. max_retries applies to jobs enqueued afterwards."""
     spec = normalize_key(key)
-    updated: Config = with_store(ctx, lambda store: store.set_config(key, value))
+    updated: Config = with_store(ctx, lambda store: store.set_config(key, value), create=True)
     click.echo(f"{spec.name} = {format_value(getattr(updated, spec.name))}")
 
 
@@ -149,9 +157,6 @@ def metrics(ctx: click.Context, as_json: bool) -> None:
     )
 
 
-PURGEABLE = [str(s) for s in FINISHED_STATES]
-
-
 @click.command(
     epilog=examples(
         "queuectl purge --older-than 7d",
@@ -163,19 +168,24 @@ PURGEABLE = [str(s) for s in FINISHED_STATES]
     "-s",
     "states",
     multiple=True,
-    type=click.Choice(PURGEABLE),
+    type=state_choice(FINISHED_STATES),
     default=["completed"],
     show_default=True,
     help="Finished state to purge (repeatable).",
 )
-@click.option("--older-than", required=True, help="Finished longer ago than this: 7d, 12h, 0s.")
+@click.option(
+    "--older-than",
+    required=True,
+    metavar="DURATION",
+    help="Finished longer ago than this: 7d, 12h, 0s.",
+)
 @click.pass_context
 def purge(ctx: click.Context, states: tuple[str, ...], older_than: str) -> None:
     """Delete finished jobs (and their history and output) older than a cut-off."""
     age = parse_duration(older_than, "--older-than")
 
     async def run(store: Store) -> int:
-        return await store.purge([JobState(s) for s in states], store.now() - age)
+        return await store.purge([JobState.named(s) for s in states], store.now() - age)
 
     count = with_store(ctx, run)
     click.echo(f"purged {count} job(s)", err=True)

@@ -25,12 +25,16 @@ Examples:
 
 def _read_file(path: str) -> list[str]:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:  # a BOM (Windows editors) is fine
             return handle.read().splitlines()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{path} is not UTF-8 text") from None
+
+
+def _stdin_lines() -> list[str]:
+    return sys.stdin.read().removeprefix("\ufeff").splitlines()
 
 
 def _from_flags(flags: dict[str, Any]) -> JobSpec:
@@ -65,10 +69,10 @@ def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> l
     ):
         raise InvalidInput("--id, --priority, ... go with --command; put them in the JSON instead")
     if file is not None:
-        lines = sys.stdin.read().splitlines() if file == "-" else _read_file(file)
+        lines = _stdin_lines() if file == "-" else _read_file(file)
         specs = list(parse_lines(lines))
     elif job == "-":
-        specs = list(parse_lines(sys.stdin.read().splitlines()))
+        specs = list(parse_lines(_stdin_lines()))
     elif job is not None:
         data = decode(job)
         items = data if isinstance(data, list) else [data]
@@ -87,8 +91,8 @@ def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> l
 @click.option("--id", "id_", help="Job id (default: generated, time-ordered).")
 @click.option("--priority", "-p", type=int, help="Higher runs first (default 0).")
 @click.option("--max-retries", type=int, help="Retries after the first run.")
-@click.option("--timeout", type=float, help="Seconds per attempt.")
-@click.option("--delay", help="Run after this long: 30s, 5m, 2h, 1d.")
+@click.option("--timeout", metavar="DURATION", help="Limit per attempt: seconds, or 30s, 5m, 2h.")
+@click.option("--delay", metavar="DURATION", help="Run after this long: 30s, 5m, 2h, 1d.")
 @click.option("--run-at", help="Run at: ISO-8601 time or epoch milliseconds.")
 @click.option("--queue", "-q", help="Queue name (default 'default').")
 @click.option("--env", "-e", multiple=True, metavar="NAME=VALUE", help="Environment (repeatable).")
@@ -98,5 +102,5 @@ def enqueue(ctx: click.Context, /, job: str | None, file: str | None, **flags: A
     """Add jobs to the queue; prints the id of each new job."""
     flags["id"] = flags.pop("id_")
     specs = collect_specs(job, file, flags)
-    jobs = with_store(ctx, lambda store: store.enqueue(specs))
+    jobs = with_store(ctx, lambda store: store.enqueue(specs), create=True)
     sys.stdout.write("".join(f"{j.id}\n" for j in jobs))

@@ -1,8 +1,7 @@
-"""Read commands: ``status``, ``list``, ``show``, ``logs``."""
+"""Read commands: ``status``, ``list``, ``show`` (``logs`` is in ``cli/logs.py``)."""
 
 from __future__ import annotations
 
-import sys
 import time
 
 import click
@@ -10,19 +9,21 @@ import click
 from queuectl_core.cli.common import (
     ago,
     attempt_dict,
+    complete_job_ids,
     examples,
     job_dict,
     print_json,
     safe,
+    state_choice,
+    state_named,
+    store_url,
     with_store,
     worker_dict,
 )
 from queuectl_core.errors import JobNotFound
 from queuectl_core.liveness import process_gone
-from queuectl_core.models import Job, JobState, Output, WorkerInfo
-from queuectl_core.store.base import Store
-
-STATES = [str(s) for s in JobState]
+from queuectl_core.models import Job, JobSort, JobState, WorkerInfo
+from queuectl_core.store.base import Store, describe
 
 
 def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
@@ -40,9 +41,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return await store.counts(), live_workers(await store.list_workers())
 
     counts, workers = with_store(ctx, read)
+    where = describe(store_url(ctx))
     if as_json:
         print_json(
             {
+                "store": where,
                 "counts": {str(s): n for s, n in counts.items()},
                 "workers": [worker_dict(w) for w in workers],
             }
@@ -50,6 +53,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return
     from queuectl_core.cli.tables import table
 
+    click.echo(f"store: {safe(where)}")
     table(["state", "jobs"], [(str(s), counts[s]) for s in JobState], state_col=0)
     now = time.time()
     if not workers:
@@ -95,6 +99,8 @@ def job_rows(jobs: list[Job]) -> list[tuple[object, ...]]:
     return rows
 
 
+#: Orders whose natural reading is "most first": newest, highest priority.
+DESCENDING_FIRST = (JobSort.CREATED, JobSort.UPDATED, JobSort.PRIORITY)
 JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command"]
 
 
@@ -102,14 +108,25 @@ JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command
     "list",
     epilog=examples(
         "queuectl list --state failed",
-        "queuectl list --queue reports --limit 20",
+        "queuectl list --queue reports --limit 20      # the 20 newest",
+        "queuectl list --sort priority --reverse       # lowest priority first",
         "queuectl list --search backup --json",
     ),
 )
-@click.option("--state", "-s", type=click.Choice(STATES), help="Only jobs in this state.")
+@click.option(
+    "--state", "-s", type=state_choice(), help="Only jobs in this state (running = processing)."
+)
 @click.option("--queue", "-q", help="Only jobs in this queue.")
 @click.option("--search", help="Only jobs whose id or command contains this text.")
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="At most this many (default: all).")
+@click.option(
+    "--sort",
+    type=click.Choice([str(s) for s in JobSort]),
+    default=str(JobSort.CREATED),
+    show_default=True,
+    help="Order: created/updated newest first, priority highest first, id/state/queue A-Z.",
+)
+@click.option("--reverse", "-r", is_flag=True, help="The other way round.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array.")
 @click.pass_context
 def list_jobs(
@@ -118,13 +135,25 @@ def list_jobs(
     queue: str | None,
     search: str | None,
     limit: int | None,
+    sort: str,
+    reverse: bool,
     as_json: bool,
 ) -> None:
-    """List jobs in the order they were enqueued (env values are never shown)."""
+    """List jobs, newest first as in the console (env values are never shown).
+
+    --limit N keeps the first N in the chosen order.
+    """
+    order = JobSort(sort)
+    descending = (order in DESCENDING_FIRST) != reverse
     jobs = with_store(
         ctx,
         lambda store: store.list_jobs(
-            state=JobState(state) if state else None, queue=queue, search=search, limit=limit
+            state=state_named(state),
+            queue=queue,
+            search=search,
+            limit=limit,
+            sort=order,
+            newest_first=descending,
         ),
     )
     if as_json:
@@ -146,7 +175,7 @@ async def _load(store: Store, job_id: str) -> tuple[Job, list]:  # type: ignore[
 
 
 @click.command(epilog=examples("queuectl show job1", "queuectl show job1 --json | jq .history"))
-@click.argument("job_id")
+@click.argument("job_id", shell_complete=complete_job_ids)
 @click.option("--json", "as_json", is_flag=True, help="The job object with its 'history'.")
 @click.pass_context
 def show(ctx: click.Context, job_id: str, as_json: bool) -> None:
@@ -177,88 +206,3 @@ def show(ctx: click.Context, job_id: str, as_json: bool) -> None:
                 for a in (attempt_dict(x) for x in history)
             ],
         )
-
-
-def _emit(text: str, raw: bool) -> None:
-    sys.stdout.write(text if raw else safe(text))
-    sys.stdout.flush()
-
-
-def _print_output(output: Output, raw: bool) -> None:
-    _emit(output.stdout, raw)
-    if output.stderr:
-        if output.stdout and not output.stdout.endswith("\n"):
-            sys.stdout.write("\n")
-        sys.stdout.write("--- stderr ---\n")
-        _emit(output.stderr, raw)
-
-
-def _new_part(shown: str, current: str) -> str:
-    """What ``current`` adds to ``shown``; after truncation kicks in, find the overlap."""
-    if current.startswith(shown):
-        return current[len(shown) :]
-    anchor = shown[-256:]
-    at = current.rfind(anchor) if anchor else -1
-    if at >= 0:
-        return current[at + len(anchor) :]
-    return "\n[... output truncated ...]\n" + current[-4096:]
-
-
-async def _follow(store: Store, job_id: str, attempt: int | None, raw: bool) -> None:
-    import asyncio
-
-    shown_out = shown_err = ""
-    while True:
-        job = await store.get_job(job_id)
-        if job is None:
-            raise JobNotFound(f"no job with id {job_id!r}")
-        output = await store.output(job_id, attempt)
-        if output is not None:
-            _emit(_new_part(shown_out, output.stdout), raw)
-            err = _new_part(shown_err, output.stderr)
-            if err:
-                sys.stderr.write(err if raw else safe(err))
-                sys.stderr.flush()
-            shown_out, shown_err = output.stdout, output.stderr
-            if output.finished:
-                return
-        elif job.state not in (JobState.PENDING, JobState.FAILED, JobState.PROCESSING):
-            return
-        await asyncio.sleep(0.25)
-
-
-@click.command(
-    epilog=examples(
-        "queuectl logs job1", "queuectl logs job1 --attempt 2", "queuectl logs job1 --follow"
-    )
-)
-@click.argument("job_id")
-@click.option(
-    "--attempt", "-a", type=click.IntRange(min=1), help="Attempt number (default: latest)."
-)
-@click.option("--follow", "-f", is_flag=True, help="Keep printing until the attempt ends.")
-@click.option("--raw", is_flag=True, help="Print control characters as they are.")
-@click.pass_context
-def logs(ctx: click.Context, job_id: str, attempt: int | None, follow: bool, raw: bool) -> None:
-    """A job's captured output: stdout, then '--- stderr ---' and stderr if any.
-
-    Control characters are shown escaped (\\x1b...) unless --raw. With --follow,
-    stdout and stderr stream to your stdout and stderr while the job runs.
-    """
-
-    async def read(store: Store) -> None:
-        if follow:
-            await _follow(store, job_id, attempt, raw)
-            return
-        job = await store.get_job(job_id)
-        if job is None:
-            raise JobNotFound(f"no job with id {job_id!r}")
-        output = await store.output(job_id, attempt)
-        if output is None:
-            if attempt is not None:
-                raise JobNotFound(f"job {job_id!r} has no attempt {attempt}")
-            click.echo(f"job {job_id} has not run yet", err=True)
-            return
-        _print_output(output, raw)
-
-    with_store(ctx, read, loop=follow)

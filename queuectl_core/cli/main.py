@@ -13,6 +13,7 @@ import sys
 import click
 
 from queuectl_core import __version__
+from queuectl_core.cli.common import DB_KEY
 from queuectl_core.errors import QueueError
 
 EPILOG = """
@@ -37,13 +38,38 @@ COMMANDS = {
     "status": "inspect:status",
     "list": "inspect:list_jobs",
     "show": "inspect:show",
-    "logs": "inspect:logs",
+    "logs": "logs:logs",
+    "retry": "verbs:retry",
+    "wait": "verbs:wait",
     "dlq": "admin:dlq",
     "cancel": "admin:cancel",
     "config": "admin:config",
     "metrics": "admin:metrics",
     "purge": "admin:purge",
 }
+
+
+def _keep_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[DB_KEY] = value
+
+
+def _accept_db(command: click.Command) -> click.Command:
+    """Give ``command`` (and a group's subcommands) its own ``--db``: ``queuectl list --db X``."""
+    if not any(p.name == "db" for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--db"],
+                metavar="PATH|URL",
+                expose_value=False,
+                callback=_keep_db,
+                help="Store file or postgresql:// URL (also before the command).",
+            )
+        )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_db(sub)
+    return command
 
 
 class LazyGroup(click.Group):
@@ -59,7 +85,7 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         command = getattr(importlib.import_module(f"queuectl_core.cli.{module}"), attr)
         assert isinstance(command, click.Command)
-        return command
+        return _accept_db(command)
 
 
 @click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,7 +103,9 @@ def _undecodable_argument(exc: Exception) -> bool:
 def main() -> None:
     """Run the CLI; every expected failure is one line on stderr and an exit code."""
     try:
-        result = cli.main(prog_name="queuectl", standalone_mode=False)
+        # Bare ``queuectl`` is a request for help, not a usage error.
+        args = sys.argv[1:] or ["--help"]
+        result = cli.main(args=args, prog_name="queuectl", standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
     except click.UsageError as exc:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from queuectl_core.cli.common import store_url, with_store
+from queuectl_core.cli.common import duration, store_url, with_store
 from queuectl_core.cli.inspect import live_workers
+from queuectl_core.errors import StoreMissing
 from queuectl_core.store.base import Store, open_store
 from queuectl_core.worker import WorkerPool, parse_queues
+from queuectl_core.worklog import configure
 
 START_EXAMPLES = """
 \b
@@ -58,25 +59,29 @@ async def _serve(url: str, count: int, queues: list[str] | None, drain: bool) ->
 
 
 def start_workers(
-    ctx: click.Context, count: int, queue: str | None, drain: bool, verbose: int
+    ctx: click.Context, count: int, queue: str | None, drain: bool, **how: Any
 ) -> None:
     if count < 1:
         raise click.BadParameter("must be at least 1", param_hint="--count")
     queues = parse_queues(queue)
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%H:%M:%S",
-    )
+    verbosity = -1 if how["quiet"] else how["verbose"]
+    configure(verbosity, how["log_format"])
     asyncio.run(_serve(store_url(ctx), count, queues, drain))
 
 
 _start_options = [
     click.option("--count", "-n", default=1, show_default=True, help="Concurrent job slots."),
-    click.option("--queue", "-q", help="Comma-separated queues to serve (default: all)."),
+    click.option("--queue", "-Q", help="Comma-separated queues to serve (default: all)."),
     click.option("--drain", is_flag=True, help="Exit once nothing is pending, failed or running."),
-    click.option("--verbose", "-v", count=True, help="Log every job start and finish."),
+    click.option("--verbose", "-v", count=True, help="Also log claims and starts."),
+    click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors."),
+    click.option(
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json: one object per line (journald, log shippers).",
+    ),
 ]
 
 
@@ -98,20 +103,24 @@ def worker() -> None:
 @_with_start_options
 @click.pass_context
 def worker_start(
-    ctx: click.Context, count: int, queue: str | None, drain: bool, verbose: int
+    ctx: click.Context, /, count: int, queue: str | None, drain: bool, **how: Any
 ) -> None:
-    """Run COUNT worker slots in the foreground until stopped."""
-    start_workers(ctx, count, queue, drain, verbose)
+    """Run COUNT worker slots in the foreground until stopped.
+
+    Logs go to stderr: one line per finished attempt (job, outcome, duration); -v adds
+    claims and starts, -q keeps only warnings.
+    """
+    start_workers(ctx, count, queue, drain, **how)
 
 
 @click.command("run-workers", epilog=START_EXAMPLES)
 @_with_start_options
 @click.pass_context
 def run_workers(
-    ctx: click.Context, count: int, queue: str | None, drain: bool, verbose: int
+    ctx: click.Context, /, count: int, queue: str | None, drain: bool, **how: Any
 ) -> None:
     """Alias of 'worker start'."""
-    start_workers(ctx, count, queue, drain, verbose)
+    start_workers(ctx, count, queue, drain, **how)
 
 
 async def _stop(store: Store, timeout: float | None) -> int:
@@ -149,7 +158,12 @@ Examples:
 
 
 @worker.command("stop", epilog=STOP_EXAMPLES)
-@click.option("--timeout", type=float, help="Give up waiting after this many seconds (exit 1).")
+@click.option(
+    "--timeout",
+    metavar="DURATION",
+    callback=duration,
+    help="Give up waiting after this long: 60, 90s, 5m (exit 1).",
+)
 @click.pass_context
 def worker_stop(ctx: click.Context, timeout: float | None) -> None:
     """Ask every worker of this store to stop gracefully and wait for them to exit.
@@ -157,5 +171,9 @@ def worker_stop(ctx: click.Context, timeout: float | None) -> None:
     Running jobs finish first; nothing is killed. Works from any terminal (any host
     on PostgreSQL). Exits 0 at once when no worker is running.
     """
-    code = with_store(ctx, lambda store: _stop(store, timeout), loop=True)
+    try:
+        code = with_store(ctx, lambda store: _stop(store, timeout), loop=True)
+    except StoreMissing:
+        click.echo("no workers running (no queue there)", err=True)
+        code = 0
     ctx.exit(code)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from queuectl_core.config import Config
 from queuectl_core.models import (
@@ -14,6 +15,7 @@ from queuectl_core.models import (
     Finish,
     Heartbeat,
     Job,
+    JobSort,
     JobSpec,
     JobState,
     Metrics,
@@ -54,8 +56,10 @@ class Store(Protocol):
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        sort: JobSort = JobSort.CREATED,
     ) -> list[Job]:
-        """Jobs in enqueue order (or newest first); ``search`` matches id or command literally."""
+        """Jobs in ``sort`` order, ascending (enqueue order by default) or, with
+        ``newest_first``, descending; ``search`` matches id or command literally."""
         ...
 
     async def count_jobs(
@@ -74,8 +78,13 @@ class Store(Protocol):
         """Pending/failed/processing -> cancelled; all or nothing (JobNotFound, InvalidState)."""
         ...
 
-    async def retry(self, job_ids: Sequence[str], *, allow_failed: bool = False) -> list[Job]:
-        """Dead (and, if allowed, failed) -> pending now; dead jobs restart at attempts 0."""
+    async def retry(self, job_ids: Sequence[str], *, dead_only: bool = False) -> list[Job]:
+        """Pending now; all or nothing (JobNotFound, InvalidState for pending/processing).
+
+        Dead, cancelled and completed jobs restart at attempts 0 (their history continues); a
+        failed job keeps its attempts and skips the rest of its backoff. ``dead_only``: the DLQ's
+        retry, which takes dead jobs only.
+        """
         ...
 
     async def retry_all_dead(self) -> int: ...
@@ -154,12 +163,27 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
-async def open_store(url: str, *, clock: Callable[[], float] | None = None) -> Store:
-    """Open (creating and migrating if needed) the store behind ``url``."""
+def describe(url: str) -> str:
+    """The store as messages name it: the file, or the URL without its password."""
+    if not is_postgres_url(url):
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}@" if parts.username else ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}{host}"))
+
+
+async def open_store(
+    url: str, *, clock: Callable[[], float] | None = None, create: bool = True
+) -> Store:
+    """Open the store behind ``url``, migrating it; without ``create``, a missing queue is
+    ``StoreMissing`` and nothing is written."""
     if is_postgres_url(url):
         from queuectl_core.store.postgres import PostgresStore
 
-        return await PostgresStore.open(url, clock=clock)
+        return await PostgresStore.open(url, clock=clock, create=create)
     from queuectl_core.store.sqlite import SqliteStore
 
-    return await SqliteStore.open(url, clock=clock)
+    return await SqliteStore.open(url, clock=clock, create=create)

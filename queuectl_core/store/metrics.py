@@ -5,22 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from queuectl_core.models import JobState, Metrics
+from queuectl_core.moments import integer_or, seconds
 from queuectl_core.store.rows import percentile
 
 
 def build_metrics(
     counts: Mapping[str, int],
-    durations: Sequence[float],
-    finished_last_hour: Sequence[float],
+    durations: Sequence[object],
+    finished_last_hour: Sequence[object],
     now: float,
 ) -> Metrics:
     """``durations``: recent successful attempts; ``finished_last_hour``: completion times."""
-    all_counts = {str(s): int(counts.get(str(s), 0)) for s in JobState}
+    all_counts = {str(s): integer_or(counts.get(str(s), 0)) for s in JobState}
     done = all_counts["completed"] + all_counts["dead"]
-    ordered = sorted(max(0.0, d) for d in durations)
+    # Raw column arithmetic: a hand-edited row can yield NULL, text or infinities here.
+    ordered = sorted(max(0.0, d) for d in map(seconds, durations) if d is not None)
     buckets = [0] * 60
-    for moment in finished_last_hour:
-        age = int((now - moment) // 60)
+    for finished in map(seconds, finished_last_hour):
+        if finished is None:
+            continue
+        age = int((now - finished) // 60)
         if 0 <= age < 60:
             buckets[59 - age] += 1
     return Metrics(

@@ -19,7 +19,7 @@ import asyncpg
 from queuectl_core.config import Config
 from queuectl_core.errors import QueueError, StoreUnavailable
 from queuectl_core.store import postgres_sql as sql
-from queuectl_core.store.base import WakeCallback
+from queuectl_core.store.base import WakeCallback, describe
 from queuectl_core.store.postgres_listen import PgListener
 from queuectl_core.store.postgres_schema import migrate
 
@@ -83,7 +83,9 @@ class PgBase:
         self._listener: PgListener | None = None
 
     @classmethod
-    async def open(cls, url: str, *, clock: Callable[[], float] | None = None) -> Self:
+    async def open(
+        cls, url: str, *, clock: Callable[[], float] | None = None, create: bool = True
+    ) -> Self:
         where = _where(url)
         # No connection floor (min_size=0): after a restart the pool reconnects on demand,
         # instead of a background task retrying (and logging tracebacks) while the server is down.
@@ -106,7 +108,7 @@ class PgBase:
         store = cls(pool, url, clock)
         try:
             async with conn.transaction():
-                await migrate(conn)
+                await migrate(conn, None if create else f"no queue at {describe(url)}")
             before = time.time()
             server = float(await conn.fetchval(sql.NOW))
             store._offset = server - (before + time.time()) / 2

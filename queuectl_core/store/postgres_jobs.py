@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 
 from queuectl_core.errors import DuplicateJob, InvalidState, JobNotFound
 from queuectl_core.ids import new_job_id
-from queuectl_core.models import CANCELLABLE_STATES, Finish, Job, JobSpec, JobState
+from queuectl_core.models import (
+    CANCELLABLE_STATES,
+    RETRYABLE_STATES,
+    Finish,
+    Job,
+    JobSort,
+    JobSpec,
+    JobState,
+)
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.postgres_base import Conn, PgBase
-from queuectl_core.store.rows import job_filters, job_from_row
+from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
 
 LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
 
@@ -53,14 +61,9 @@ class JobOps(PgBase):
         by_id = {job.id: job for job in map(job_from_row, rows)}
         return [by_id[job_id] for job_id in ids]
 
-    async def _raise_duplicate(self, ids: Sequence[str]) -> None:
+    async def _raise_duplicate(self, ids: Sequence[str]) -> NoReturn:
         rows = await self._read("SELECT id FROM jobs WHERE id = ANY($1::text[])", list(ids))
-        existing = {r[0] for r in rows}
-        seen: set[str] = set()
-        for job_id in ids:
-            if job_id in existing or job_id in seen:
-                raise DuplicateJob(f"job {job_id!r} already exists")
-            seen.add(job_id)
+        raise DuplicateJob(duplicate_message(ids, {r[0] for r in rows}))
 
     async def get_job(self, job_id: str) -> Job | None:
         rows = await self._read(sql.SELECT_JOB, job_id)
@@ -75,14 +78,12 @@ class JobOps(PgBase):
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        sort: JobSort = JobSort.CREATED,
     ) -> list[Job]:
         where, params = job_filters(state, queue, search, pg_mark)
-        order = "DESC" if newest_first else "ASC"
+        order = job_order(sort, newest_first)
         n = len(params)
-        query = (
-            f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} ORDER BY seq {order} "
-            f"LIMIT ${n + 1} OFFSET ${n + 2}"
-        )
+        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where}{order} LIMIT ${n + 1} OFFSET ${n + 2}"
         rows = await self._read(query, *params, limit, offset)
         return [job_from_row(r) for r in rows]
 
@@ -127,8 +128,8 @@ class JobOps(PgBase):
 
         return await self._run(write)
 
-    async def retry(self, job_ids: Sequence[str], *, allow_failed: bool = False) -> list[Job]:
-        allowed = (JobState.DEAD, JobState.FAILED) if allow_failed else (JobState.DEAD,)
+    async def retry(self, job_ids: Sequence[str], *, dead_only: bool = False) -> list[Job]:
+        allowed = (JobState.DEAD,) if dead_only else RETRYABLE_STATES
 
         async def write(conn: Conn) -> list[Job]:
             jobs = await self._load_for_change(conn, job_ids, allowed, "retried")

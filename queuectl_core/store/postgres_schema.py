@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from queuectl_core.errors import SchemaTooNew
+from queuectl_core.errors import SchemaTooNew, StoreMissing
 from queuectl_core.store.postgres_sql import MIGRATION_LOCK, SCHEMA
 
 # Each entry moves the schema from version i to i + 1 (queuectl.schema_version). Never edit a
@@ -126,14 +126,18 @@ MIGRATIONS: list[str] = [
 ]
 
 
-async def migrate(conn: Any) -> None:
+async def migrate(conn: Any, missing: str | None = None) -> None:
     """Bring the schema to the newest version; call inside a transaction.
 
     Many workers may start at once: the first takes the transaction-scoped advisory lock and
-    migrates, the others wait for it and then find nothing left to do.
+    migrates, the others wait for it and then find nothing left to do. ``missing``: a read that
+    must not create a queue; with no schema yet, raise StoreMissing with this text.
     """
-    if await _version(conn) == len(MIGRATIONS):
+    version = await _version(conn)
+    if version == len(MIGRATIONS):
         return
+    if version == 0 and missing is not None:
+        raise StoreMissing(missing)
     await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
     await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     await conn.execute(

@@ -200,10 +200,10 @@ WHERE id = ANY($2::text[])
 RETURNING {JOB_COLUMNS}
 """
 
-# A dead job starts over with a full set of attempts; a failed one only skips its wait.
+# A final job starts over with a full set of attempts; a failed one only skips its wait.
 RETRY = f"""
 UPDATE jobs SET state = 'pending', run_at = $1, updated_at = $1,
-    attempts = CASE WHEN state = 'dead' THEN 0 ELSE attempts END
+    attempts = CASE WHEN state = 'failed' THEN attempts ELSE 0 END
 WHERE id = ANY($2::text[])
 RETURNING {JOB_COLUMNS}
 """

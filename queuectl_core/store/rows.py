@@ -6,59 +6,76 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from queuectl_core.models import Attempt, Job, JobState, WorkerInfo
+from queuectl_core.models import Attempt, Job, JobSort, JobState, WorkerInfo
+from queuectl_core.moments import integer, integer_or, moment, moment_or, seconds, text
+
+
+def _env(value: object) -> dict[str, str]:
+    try:
+        data = json.loads(value) if isinstance(value, str | bytes) else value
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _names(value: object) -> tuple[str, ...]:
+    try:
+        data = json.loads(value) if isinstance(value, str | bytes) else value
+    except ValueError:
+        return ()
+    return tuple(str(x) for x in data) if isinstance(data, list | tuple) else ()
 
 
 def job_from_row(row: Sequence[Any]) -> Job:
-    env = row[11]
+    """Whatever the columns hold, a ``Job`` every reader can format (see ``moments``)."""
     return Job(
-        id=row[0],
-        command=row[1],
+        id=text(row[0]) or "",
+        command=text(row[1]) or "",
         state=JobState(row[2]),
-        queue=row[3],
-        priority=row[4],
-        attempts=row[5],
-        max_retries=row[6],
-        timeout=row[7],
-        run_at=row[8],
-        created_at=row[9],
-        updated_at=row[10],
-        env=json.loads(env) if isinstance(env, str) else dict(env or {}),
-        cwd=row[12],
-        started_at=row[13],
-        finished_at=row[14],
-        exit_code=row[15],
-        last_error=row[16],
-        worker_id=row[17],
-        lease_expires_at=row[18],
-        runs=row[19],
+        queue=text(row[3]) or "",
+        priority=integer_or(row[4]),
+        attempts=integer_or(row[5]),
+        max_retries=integer_or(row[6]),
+        timeout=seconds(row[7]),
+        run_at=moment_or(row[8]),
+        created_at=moment_or(row[9]),
+        updated_at=moment_or(row[10]),
+        env=_env(row[11]),
+        cwd=text(row[12]),
+        started_at=moment(row[13]),
+        finished_at=moment(row[14]),
+        exit_code=integer(row[15]),
+        last_error=text(row[16]),
+        worker_id=text(row[17]),
+        lease_expires_at=moment(row[18]),
+        runs=integer_or(row[19]),
     )
 
 
 def attempt_from_row(row: Sequence[Any]) -> Attempt:
     return Attempt(
-        job_id=row[0],
-        attempt=row[1],
-        worker_id=row[2],
-        started_at=row[3],
-        finished_at=row[4],
-        exit_code=row[5],
-        error=row[6],
+        job_id=text(row[0]) or "",
+        attempt=integer_or(row[1]),
+        worker_id=text(row[2]),
+        started_at=moment_or(row[3]),
+        finished_at=moment(row[4]),
+        exit_code=integer(row[5]),
+        error=text(row[6]),
     )
 
 
 def worker_from_row(row: Sequence[Any]) -> WorkerInfo:
-    queues = row[4]
-    current = row[7]
     return WorkerInfo(
-        id=row[0],
-        host=row[1],
-        pid=row[2],
-        slots=row[3],
-        queues=tuple(json.loads(queues) if isinstance(queues, str) else queues),
-        started_at=row[5],
-        heartbeat_at=row[6],
-        current_jobs=tuple(json.loads(current) if isinstance(current, str) else current),
+        id=text(row[0]) or "",
+        host=text(row[1]) or "",
+        pid=integer_or(row[2]),
+        slots=integer_or(row[3]),
+        queues=_names(row[4]),
+        started_at=moment_or(row[5]),
+        heartbeat_at=moment_or(row[6]),
+        current_jobs=_names(row[7]),
         stop_requested=bool(row[8]),
     )
 
@@ -87,6 +104,40 @@ def job_filters(
             f"(id LIKE {bind(pattern)} ESCAPE '\\' OR command LIKE {bind(pattern)} ESCAPE '\\')"
         )
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+_SORT_KEYS = {
+    JobSort.CREATED: "seq",
+    JobSort.UPDATED: "updated_at",
+    JobSort.ID: "id",
+    JobSort.PRIORITY: "priority",
+    JobSort.QUEUE: "queue",
+    # The lifecycle, not the alphabet.
+    JobSort.STATE: "CASE state "
+    + " ".join(f"WHEN '{s}' THEN {n}" for n, s in enumerate(JobState))
+    + " END",
+}
+
+
+def job_order(sort: JobSort, descending: bool) -> str:
+    """The ORDER BY clause of a job list; ties keep enqueue order (in the same direction)."""
+    way = "DESC" if descending else "ASC"
+    key = _SORT_KEYS[sort]
+    if key == "seq":
+        return f" ORDER BY seq {way}"
+    return f" ORDER BY {key} {way}, seq {way}"
+
+
+def duplicate_message(ids: Sequence[str], existing: set[str]) -> str:
+    """The one error text for a batch with a taken id, whichever store noticed it."""
+    seen: set[str] = set()
+    for job_id in ids:
+        if job_id in seen:
+            return f"job id {job_id!r} appears twice in the input"
+        if job_id in existing:
+            return f"job {job_id!r} already exists"
+        seen.add(job_id)
+    return "duplicate job id"
 
 
 def like_pattern(text: str) -> str:

@@ -12,12 +12,11 @@ import sqlite3
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from queuectl_core.errors import (
-    StoreUnavailable,
-)
+from queuectl_core.errors import StoreMissing, StoreUnavailable
 from queuectl_core.store.sqlite_base import (
     BUSY_TIMEOUT_MS,
     Conn,
@@ -41,10 +40,12 @@ def run_now(call: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("a direct store call tried to wait on an event loop")
 
 
-def _store_path(url: str) -> Path:
+def _store_path(url: str, create: bool) -> Path:
     path = Path(url.removeprefix("sqlite://")).expanduser().absolute()
     if path.is_dir():
         raise StoreUnavailable(f"cannot open store {path}: it is a directory")
+    if not create and not path.exists():
+        raise StoreMissing(f"no queue at {path}")
     return path
 
 
@@ -62,25 +63,29 @@ class SqliteStore(SqliteJobs, SqliteWorkerOps):
     """``Store`` on one SQLite file. Open with ``await SqliteStore.open(path)``."""
 
     @classmethod
-    async def open(cls, url: str, *, clock: Callable[[], float] | None = None) -> SqliteStore:
+    async def open(
+        cls, url: str, *, clock: Callable[[], float] | None = None, create: bool = True
+    ) -> SqliteStore:
         import aiosqlite
 
-        path = _store_path(url)
+        path = _store_path(url, create)
         with _opening(path):
-            prepare_file(path)
+            prepare_file(path, create)
             db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         store = cls(db, path, clock or time.time)
         try:
             with _opening(path):
-                await store._run(store._setup)
+                await store._run(partial(store._setup, path=path, create=create))
         except BaseException:
             await db.close()
             raise
         return store
 
     @staticmethod
-    def _setup(conn: Conn) -> None:
+    def _setup(conn: Conn, path: Path, create: bool) -> None:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not create and conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            raise StoreMissing(f"no queue at {path}")  # an empty file, or not queuectl's
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreUnavailable(f"store cannot use WAL mode (journal_mode={mode})")
@@ -102,16 +107,16 @@ class DirectSqliteStore(SqliteStore):
 
     @classmethod
     def open_direct(
-        cls, url: str, *, clock: Callable[[], float] | None = None
+        cls, url: str, *, clock: Callable[[], float] | None = None, create: bool = True
     ) -> DirectSqliteStore:
-        path = _store_path(url)
+        path = _store_path(url, create)
         with _opening(path):
-            prepare_file(path)
+            prepare_file(path, create)
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         store = cls(conn, path, clock or time.time)
         try:
             with _opening(path):
-                run_now(store._run(store._setup))
+                run_now(store._run(partial(store._setup, path=path, create=create)))
         except BaseException:
             conn.close()
             raise

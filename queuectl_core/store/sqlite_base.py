@@ -84,10 +84,11 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-def prepare_file(path: Path) -> None:
+def prepare_file(path: Path, create: bool = True) -> None:
     """Create the directory and an empty 0600 file, so -wal/-shm inherit owner-only modes."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
     os.close(fd)
 
 

@@ -15,8 +15,10 @@ from queuectl_core.errors import (
 )
 from queuectl_core.models import (
     CANCELLABLE_STATES,
+    RETRYABLE_STATES,
     Attempt,
     Job,
+    JobSort,
     JobSpec,
     JobState,
     Metrics,
@@ -24,7 +26,13 @@ from queuectl_core.models import (
 )
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.metrics import build_metrics
-from queuectl_core.store.rows import attempt_from_row, job_filters, job_from_row
+from queuectl_core.store.rows import (
+    attempt_from_row,
+    duplicate_message,
+    job_filters,
+    job_from_row,
+    job_order,
+)
 from queuectl_core.store.sqlite_base import (
     Conn,
     SqliteBase,
@@ -121,10 +129,11 @@ class SqliteJobs(SqliteBase):
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        sort: JobSort = JobSort.CREATED,
     ) -> list[Job]:
         where, params = job_filters(state, queue, search, sqlite_mark)
-        order = "DESC" if newest_first else "ASC"
-        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} ORDER BY seq {order} LIMIT ? OFFSET ?"
+        order = job_order(sort, newest_first)
+        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} {order} LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
 
         def read(conn: Conn) -> list[Job]:
@@ -228,15 +237,15 @@ class SqliteJobs(SqliteBase):
         row = conn.execute(f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return job_from_row(row)
 
-    async def retry(self, job_ids: Sequence[str], *, allow_failed: bool = False) -> list[Job]:
-        allowed = (JobState.DEAD, JobState.FAILED) if allow_failed else (JobState.DEAD,)
+    async def retry(self, job_ids: Sequence[str], *, dead_only: bool = False) -> list[Job]:
+        allowed = (JobState.DEAD,) if dead_only else RETRYABLE_STATES
 
         def write(conn: Conn) -> list[Job]:
             now = self._clock()
             jobs = self._load_for_change(conn, job_ids, allowed, "retried")
             for job in jobs:
-                # A dead job starts over with a full set of attempts; a failed one skips its wait.
-                reset = job.state == JobState.DEAD
+                # A final job starts over with a full set of attempts; a failed one skips its wait.
+                reset = job.state != JobState.FAILED
                 conn.execute(
                     "UPDATE jobs SET state = 'pending', run_at = ?, updated_at = ?, "
                     "attempts = CASE WHEN ? THEN 0 ELSE attempts END WHERE id = ?",
@@ -309,11 +318,9 @@ class SqliteJobs(SqliteBase):
 
 
 def _duplicate_message(conn: Conn, ids: list[str]) -> str:
-    seen: set[str] = set()
-    for job_id in ids:
-        if job_id in seen:
-            return f"job id {job_id!r} appears twice in the input"
-        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
-            return f"job {job_id!r} already exists"
-        seen.add(job_id)
-    return "duplicate job id"
+    existing = {
+        job_id
+        for job_id in dict.fromkeys(ids)
+        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    }
+    return duplicate_message(ids, existing)

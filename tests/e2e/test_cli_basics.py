@@ -18,7 +18,7 @@ JOB_FIELDS = {
 HELP_PAGES = [
     [], ["enqueue"], ["worker", "start"], ["worker", "stop"], ["status"], ["list"], ["show"],
     ["logs"], ["dlq", "list"], ["dlq", "retry"], ["cancel"], ["config", "set"], ["metrics"],
-    ["purge"],
+    ["purge"], ["retry"], ["wait"],
 ]  # fmt: skip
 
 
@@ -92,6 +92,10 @@ def test_enqueue_forms_print_ids(db: Path, tmp_path: Path) -> None:
 
 
 def test_json_outputs_are_single_documents(db: Path) -> None:
+    # Reads never create a store: before anything was written there is no queue at all.
+    missing = run_cli("list", "--json", db=db, check=False)
+    assert (missing.returncode, missing.stdout) == (1, "")
+    run_cli("config", "set", "max_retries", "3", db=db)  # a write creates an empty queue
     assert run_cli("list", "--json", db=db).stdout.strip() == "[]"
     assert json.loads(run_cli("dlq", "list", "--json", db=db).stdout) == []
     status = cli_json("status", db=db)

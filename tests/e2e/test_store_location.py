@@ -73,6 +73,7 @@ def test_env_var_and_flag_select_the_store(tmp_path: Path) -> None:
     env = cli_env(first)
     jid = run_cli("enqueue", '{"command": "true"}', env=env).stdout.strip()
     assert [j["id"] for j in cli_json("list", db=first)] == [jid]
+    run_cli("config", "set", "max_retries", "3", db=second)  # an empty queue (reads create none)
     assert cli_json("list", db=second) == []
     # --db wins over QUEUECTL_DB
     assert cli_json("list", db=second, env=env) == []

@@ -22,6 +22,7 @@ from helpers import (
     procs_matching,
     run_cli,
     start_workers,
+    status_or_empty,
     utc_ts,
     wait_until,
 )
@@ -97,7 +98,7 @@ def test_cancel_backing_off_job_but_not_a_finished_one(db: Path) -> None:
 
 def test_idle_worker_starts_new_job_promptly(db: Path) -> None:
     worker = start_workers(db, 1)
-    wait_until(lambda: cli_json("status", db=db)["workers"], 10, message="worker registered")
+    wait_until(lambda: status_or_empty(db)["workers"], 10, message="worker registered")
     delays = []
     for _ in range(5):
         jid = enqueue(db, command="true")

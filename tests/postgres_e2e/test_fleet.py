@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import cli_json, lines, run_cli, wait_until
+from helpers import cli_json, lines, run_cli, status_or_empty, wait_until
 
 from .conftest import PgWorkers, restart_postgres
 
@@ -25,12 +25,12 @@ def _enqueue(url: str, commands: list[str]) -> None:
 
 
 def _counts(url: str) -> dict[str, int]:
-    counts: dict[str, int] = cli_json("status", db=url)["counts"]
+    counts: dict[str, int] = status_or_empty(url)["counts"]
     return counts
 
 
 def _workers(url: str) -> list[dict[str, Any]]:
-    workers: list[dict[str, Any]] = cli_json("status", db=url)["workers"]
+    workers: list[dict[str, Any]] = status_or_empty(url)["workers"]
     return workers
 
 

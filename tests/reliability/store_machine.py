@@ -209,12 +209,12 @@ class StoreMachine(RuleBasedStateMachine):
         assert before is not None
         if before.state != JobState.DEAD:
             try:
-                self.run(self.store.retry([job_id]))
+                self.run(self.store.retry([job_id], dead_only=True))
             except InvalidState:
                 assert self.run(self.store.get_job(job_id)) == before
                 return
             raise AssertionError(f"retried a {before.state} job")
-        (job,) = self.run(self.store.retry([job_id]))
+        (job,) = self.run(self.store.retry([job_id], dead_only=True))
         assert job.state == JobState.PENDING and job.attempts == 0 and job.run_at == self.now
 
     def _retry_all_dead(self) -> None:

@@ -51,7 +51,7 @@ def utf8(text: str) -> bool:
 
 
 def assert_valid(spec: JobSpec) -> None:
-    """A spec the parser accepted must be storable and runnable as DESIGN.md §2 describes."""
+    """A spec the parser accepted must be storable and runnable as docs/CLI.md describes."""
     assert isinstance(spec.command, str) and spec.command.strip() and utf8(spec.command)
     assert "\0" not in spec.command
     if spec.id is not None:

@@ -75,13 +75,13 @@ async def test_retry_dead_jobs_resets_attempts_but_not_runs(clocked: Store, cloc
     assert [a.attempt for a in await clocked.attempts("d")] == [1, 2]
 
 
-async def test_retry_failed_jobs_only_when_allowed(clocked: Store, clock: Clock) -> None:
+async def test_retry_failed_jobs_only_outside_the_dlq(clocked: Store, clock: Clock) -> None:
     await clocked.enqueue([JobSpec("false", id="f")])
     await clocked.claim("w", None, 1, 30)
     await clocked.finish([Finish("f", "w", 1, Outcome(1, "exit 1"))])
     with pytest.raises(InvalidState, match="'f' is failed"):
-        await clocked.retry(["f"])
-    (job,) = await clocked.retry(["f"], allow_failed=True)
+        await clocked.retry(["f"], dead_only=True)
+    (job,) = await clocked.retry(["f"])
     assert (job.state, job.attempts, job.run_at) == (JobState.PENDING, 1, clock())
 
 

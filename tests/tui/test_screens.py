@@ -77,7 +77,7 @@ async def _finished_job(store: Store, job_id: str, outcome: Outcome, retries: in
     if await store.get_job(job_id) is None:
         await store.enqueue([JobSpec("./produce.sh", id=job_id, max_retries=retries)])
     else:
-        await store.retry([job_id], allow_failed=True)
+        await store.retry([job_id])
     (job,) = await store.claim("tester", None, 1, 60)
     await store.finish([Finish(job.id, "tester", job.runs, outcome)])
 
