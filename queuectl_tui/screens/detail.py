@@ -56,7 +56,10 @@ class DetailScreen(LiveScreen):
     async def reload(self, changed: bool) -> None:
         store, now = self.queue_app.store, self.queue_app.clock()
         if changed or self.job is None:
+            first = self.job is None
             self.job = await store.get_job(self.job_id)
+            if first and self.job is not None and self.job.state == JobState.PROCESSING:
+                self.follow = True  # a running job opens at the tail of its live output
             self._attempts = await store.attempts(self.job_id) if self.job else []
             self._show_attempts(now)
             if self._output is None or self._output_live():
