@@ -47,15 +47,23 @@ _YEAR = 365 * 86400
 _LONGEST = 10_000 * _YEAR
 
 
-def ago(seconds: float) -> str:
-    """Compact duration: 4s, 2m, 3h, 5d, 7y; total over every float (``?`` when unknowable)."""
+def ago(seconds: float, *, up: bool = False) -> str:
+    """Compact duration: 4s, 20s, 2m, 3h, 5d, 7y; total over every float (``?`` when unknowable).
+
+    From 10 s to a minute it moves in 10 s steps (down, or ``up`` for countdowns): a per-second
+    "54s ago" rewrote cells of an idle console every second for no decision anyone makes on it.
+    """
     if math.isnan(seconds):
         return "?"
     if seconds >= _LONGEST:
         return ">9999y"
     seconds = int(max(0.0, seconds))
-    if seconds < 60:
+    if seconds < 10:
         return f"{seconds}s"
+    step = -(-seconds // 10) * 10 if up else seconds // 10 * 10
+    if step < 60:
+        return f"{step}s"
+    seconds = max(seconds, step)
     if seconds < 3600:
         return f"{seconds // 60}m"
     if seconds < 86400:
@@ -70,7 +78,7 @@ def relative(moment: float | None, now: float) -> str:
     if moment is None:
         return ""
     if moment > now + 0.5:
-        return f"in {ago(moment - now + 0.999)}"
+        return f"in {ago(moment - now + 0.999, up=True)}"
     return f"{ago(now - moment)} ago"
 
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from queuectl_core.models import Job, JobState
 from queuectl_tui.text import exit_text, inert, relative
@@ -132,7 +133,7 @@ class JobTable(DataTable[Text]):
                 else:
                     for column, before, after in zip(column_keys, old, cells, strict=True):
                         if before != after:
-                            self.update_cell(job.id, column, after)
+                            self._set_cell(job.id, column, after)
                 self._cells[job.id] = cells
             self._jobs = wanted
             keys = list(wanted)
@@ -141,6 +142,14 @@ class JobTable(DataTable[Text]):
                 self.sort("id", key=lambda cell: order.get(cell.plain, 0))
                 self._keys = keys
             self._restore(selected)
+
+    def _set_cell(self, row: str, column: ColumnKey, value: Text) -> None:
+        """``update_cell`` without its whole-table repaint: an idle refresh changes a few
+        "54s ago" cells, and repainting every row for them kept an idle console writing ~6 KB/s."""
+        self._data[RowKey(row)][column] = value
+        self._update_count += 1  # the render caches are keyed on it
+        coordinate = Coordinate(self.get_row_index(row), self.get_column_index(column))
+        self.refresh_coordinate(coordinate)
 
     def tick(self, now: float) -> None:
         """Relative times moved on; only cells whose text changed are touched."""
