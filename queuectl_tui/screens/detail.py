@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from queuectl_core.models import CANCELLABLE_STATES, Attempt, Job, JobState, Output
 from queuectl_tui import actions
@@ -13,7 +13,10 @@ from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, duration, exit_text, relative
 from queuectl_tui.theme import state_style
 from queuectl_tui.widgets.job_fields import job_fields
+from queuectl_tui.widgets.key_footer import KeyFooter
 from queuectl_tui.widgets.log_view import LogView
+
+_ATTEMPT = Binding.Group("attempt", compact=True)
 
 
 class DetailScreen(LiveScreen):
@@ -21,9 +24,16 @@ class DetailScreen(LiveScreen):
 
     AUTO_FOCUS = "#log"
     DYNAMIC_ACTIONS = ("retry", "cancel")
+    NARROW_KEYS = frozenset({"follow", "stream", "attempt"})
     BINDINGS = [
         Binding("q,escape", "back", "Back"),
         Binding("f", "follow", "Follow"),
+        Binding(
+            "left_square_bracket", "attempt(-1)", "Earlier attempt", key_display="[", group=_ATTEMPT
+        ),
+        Binding(
+            "right_square_bracket", "attempt(1)", "Later attempt", key_display="]", group=_ATTEMPT
+        ),
         Binding("s", "stream", "stdout/stderr"),
         Binding("z", "zoom", "Zoom log"),
         Binding("r", "retry", "Retry"),
@@ -45,7 +55,7 @@ class DetailScreen(LiveScreen):
         yield DataTable[Text](id="attempts", cursor_type="row", zebra_stripes=True)
         yield Static(id="log-title")
         yield LogView(id="log")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#attempts", DataTable)
@@ -128,14 +138,17 @@ class DetailScreen(LiveScreen):
             log.show(text, follow=self.follow)
         if self.follow:
             title.append("  following", style="bold")
-        title.append("   s: stdout/stderr  f: follow  z: zoom", style="dim")
+        title.append("   [ ]: attempt  s: stdout/stderr  f: follow  z: zoom", style="dim")
         self.query_one("#log-title", Static).update(title)
 
     # --- interaction -------------------------------------------------------------------------
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is None or not event.data_table.has_focus:
             return  # only the operator's own moves pick an attempt
-        chosen = int(event.row_key.value)
+        self._choose(int(event.row_key.value))
+
+    def _choose(self, chosen: int) -> None:
+        """Show attempt ``chosen``; an earlier one stops following (its output is final)."""
         latest = self._attempts[-1].attempt if self._attempts else None
         new = None if chosen == latest else chosen
         if new != self.attempt:
@@ -143,6 +156,17 @@ class DetailScreen(LiveScreen):
             if new is not None:
                 self.follow = False
             self.run_worker(self._load_output(), group="output", exclusive=True)
+
+    def action_attempt(self, step: int) -> None:
+        """``[``/``]``: the previous or next attempt, from anywhere on the screen."""
+        numbers = [item.attempt for item in self._attempts]
+        if not numbers:
+            return
+        current = self._wanted_attempt()
+        index = numbers.index(current) if current in numbers else len(numbers) - 1
+        index = max(0, min(len(numbers) - 1, index + step))
+        self.query_one("#attempts", DataTable).move_cursor(row=index, animate=False)
+        self._choose(numbers[index])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in actions.WRITES and self.queue_app.readonly:

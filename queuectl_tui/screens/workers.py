@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from queuectl_core.models import WorkerInfo
 from queuectl_tui import actions
@@ -13,6 +13,7 @@ from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.snapshot import Snapshot
 from queuectl_tui.text import ago, clean_line
 from queuectl_tui.theme import variable
+from queuectl_tui.widgets.key_footer import KeyFooter
 
 _COLUMNS = ("worker", "host", "pid", "slots", "queues", "running", "heartbeat", "status")
 
@@ -22,6 +23,7 @@ class WorkersScreen(LiveScreen):
 
     AUTO_FOCUS = "#workers"
     DYNAMIC_ACTIONS = ("start", "stop", "scale")
+    NARROW_KEYS = frozenset({"start", "stop", "scale"})
     BINDINGS = [
         Binding("q,escape", "back", "Back"),
         Binding("s", "start", "Start hosted"),
@@ -33,7 +35,7 @@ class WorkersScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="hosted")
         yield DataTable[Text](id="workers", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#workers", DataTable)

@@ -58,12 +58,23 @@ class JobTable(DataTable[Text]):
         self._now = 0.0
         self.more_above = False
         self.more_below = False
+        self.errors = False
 
     # --- columns follow the width ----------------------------------------------------------
     def _layout(self, width: int) -> list[tuple[str, str, int]]:
         columns = [c for c in _COLUMNS if width >= NARROW_BELOW or c[0] not in _NARROW_DROP]
+        if self.errors:  # every row is dead: the state says nothing, the error says why
+            columns = [c for c in columns if c[0] != "state"] + [("error", "error", 0)]
         fixed = sum(w for _, _, w in columns) + 2 * len(columns) + 2
-        return [(k, label, w or max(12, width - fixed)) for k, label, w in columns]
+        share = max(12, (width - fixed) // sum(1 for c in columns if not c[2]))
+        return [(k, label, w or share) for k, label, w in columns]
+
+    def show_errors(self, errors: bool) -> None:
+        """The DLQ view: an error column instead of the state."""
+        if errors != self.errors:
+            self.errors = errors
+            if self.size.width:
+                self._rebuild(self._layout(self.size.width))
 
     def on_resize(self, event: events.Resize) -> None:
         layout = self._layout(event.size.width)
@@ -108,6 +119,7 @@ class JobTable(DataTable[Text]):
             "queue": inert(job.queue),
             "when": Text(_when(job, self._now), justify="right"),
             "exit": Text(exit_text(job.exit_code), justify="right"),
+            "error": inert(job.last_error or ""),
         }
         return [cells[str(key.value)] for key in self.columns]
 
