@@ -32,6 +32,10 @@ class WorkersScreen(LiveScreen):
         Binding("x", "stop", "Stop hosted"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[list[tuple[str, list[Text]]], Text] | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(id="hosted")
         yield DataTable[Text](id="workers", cursor_type="row", zebra_stripes=True)
@@ -53,13 +57,18 @@ class WorkersScreen(LiveScreen):
         table = self.query_one("#workers", DataTable)
         hosted = self.queue_app.hosted
         hosted_id = hosted.worker_id if hosted is not None else None
+        rows = [(w.id, self._cells(w, snapshot, hosted_id)) for w in snapshot.workers]
+        hosted_line = self._hosted_line(snapshot)
+        if (rows, hosted_line) == self._shown:
+            return  # an idle pane writes nothing to the terminal
+        self._shown = (rows, hosted_line)
         row = table.cursor_row
         table.clear()
-        for worker in snapshot.workers:
-            table.add_row(*self._cells(worker, snapshot, hosted_id), key=worker.id)
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
-        self.query_one("#hosted", Static).update(self._hosted_line(snapshot))
+        self.query_one("#hosted", Static).update(hosted_line)
 
     def _cells(self, worker: WorkerInfo, snapshot: Snapshot, hosted_id: str | None) -> list[Text]:
         hosted = self.queue_app.hosted

@@ -3,13 +3,17 @@ cell repaints that cell, not the whole table."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.geometry import Region
+from textual.widgets import DataTable
 
+from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
+from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.text import relative
 from queuectl_tui.widgets.job_table import JobTable
 
-from .support import NOW, settle
+from .support import NOW, press, settle
 
 
 def test_relative_times_move_in_ten_second_steps_under_a_minute() -> None:
@@ -58,3 +62,24 @@ async def test_an_idle_tick_repaints_only_the_cells_whose_text_changed(seeded: s
         assert moved, "an hour passed and no relative time moved"
         assert repaints and all(repaints), "a tick repainted the whole table"
         assert len(repaints) <= len(moved) + 1
+
+
+async def test_an_idle_workers_pane_is_not_rebuilt(app: QueueApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "w")
+        assert isinstance(app.screen, WorkersScreen)
+        table = app.screen.query_one("#workers", DataTable)
+        assert table.row_count
+        cleared: list[bool] = []
+        real = table.clear
+
+        def spy(columns: bool = False) -> DataTable[Text]:
+            cleared.append(columns)
+            return real(columns)
+
+        table.clear = spy  # type: ignore[method-assign]
+        for _ in range(3):
+            await app.refresh_data()
+            await settle(pilot)
+        assert cleared == []
