@@ -142,7 +142,8 @@ class QueueApp(App[None]):
     def _live_screen(self) -> LiveScreen | None:
         for screen in reversed(self.screen_stack):
             if isinstance(screen, LiveScreen):
-                return screen
+                # A screen still composing has no widgets to fill; it asks for a refresh on mount.
+                return screen if screen.is_mounted else None
         return None
 
     # --- writes --------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class DetailScreen(LiveScreen):
         self.job: Job | None = None
         self._attempts: list[Attempt] = []
         self._output: Output | None = None
+        self._fields_shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="fields")
@@ -99,8 +100,14 @@ class DetailScreen(LiveScreen):
         if self.job is None:
             fields.update(Text(f"job {clean_line(self.job_id)} no longer exists", style="bold"))
             return
-        style = state_style(self.app, self.job.state)
-        fields.update(job_fields(self.job, now, style, self.size.width))
+        job = self.job
+        moments = (job.created_at, job.run_at, job.started_at, job.finished_at)
+        shown = (job, self.size.width, self.app.theme, tuple(relative(m, now) for m in moments))
+        if shown == self._fields_shown:
+            return  # nothing visible moved: an idle detail writes nothing to the terminal
+        self._fields_shown = shown
+        style = state_style(self.app, job.state)
+        fields.update(job_fields(job, now, style, self.size.width))
 
     def _show_attempts(self, now: float) -> None:
         table = self.query_one("#attempts", DataTable)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
+from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.text import relative
 from queuectl_tui.widgets.job_table import JobTable
@@ -83,3 +84,25 @@ async def test_an_idle_workers_pane_is_not_rebuilt(app: QueueApp) -> None:
             await app.refresh_data()
             await settle(pilot)
         assert cleared == []
+
+
+async def test_an_idle_detail_does_not_redraw_its_fields(app: QueueApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        grid = app.screen.query_one(JobTable)
+        grid.move_cursor(row=grid.get_row_index("sync-001"))
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DetailScreen)
+        fields = app.screen.query_one("#fields", Static)
+        updates: list[object] = []
+        real = fields.update
+
+        def spy(content: object = "", **kwargs: object) -> None:
+            updates.append(content)
+            real(content)  # type: ignore[arg-type]
+
+        fields.update = spy  # type: ignore[assignment,method-assign]
+        for _ in range(3):
+            await app.refresh_data()
+            await settle(pilot)
+        assert updates == []
