@@ -15,6 +15,7 @@ from queuectl_tui import actions
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, thousands
 from queuectl_tui.widgets.counts import CountsPane
+from queuectl_tui.widgets.empty_hint import EmptyHint
 from queuectl_tui.widgets.job_table import JobTable
 from queuectl_tui.widgets.key_footer import KeyFooter
 
@@ -32,23 +33,6 @@ VIEWS: list[tuple[JobState | None, str]] = [
 SEARCH_COUNT_TTL = 10.0
 #: Typing pauses this long before a search runs (a search scans the store).
 SEARCH_DEBOUNCE = 0.25
-
-#: What an empty store shows instead of an empty table: how to get a first job, and the demo.
-EMPTY_HINT = Text.assemble(
-    ("No jobs yet.", "bold"),
-    "\n\nEnqueue one with ",
-    ("n", "bold"),
-    ", or from a shell:  ",
-    ("queuectl enqueue --command 'echo hello'", "bold"),
-    "\nWorkers run them: ",
-    ("w", "bold"),
-    " then ",
-    ("s", "bold"),
-    " starts some in this console, or run ",
-    ("queuectl worker", "bold"),
-    ".\nFor a tour with sample jobs and workers:  ",
-    ("queuectl-tui --demo", "bold"),
-)
 
 
 class MainScreen(LiveScreen):
@@ -89,7 +73,7 @@ class MainScreen(LiveScreen):
         yield Static(id="views")
         yield Input(placeholder="search id or command; enter: done, esc: clear", id="search")
         yield JobTable(id="jobs")
-        yield Static(EMPTY_HINT, id="empty")
+        yield EmptyHint(id="empty")
         yield KeyFooter()
 
     @property
