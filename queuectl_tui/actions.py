@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 #: Actions that write to the store (or start/stop workers); all disabled by ``--readonly``.
 WRITES = frozenset(
-    {"retry", "retry_all", "cancel", "purge", "enqueue", "save", "start", "stop", "scale"}
+    {"retry", "retry_all", "cancel", "purge", "enqueue", "edit", "save", "start", "stop", "scale"}
 )
 
 
@@ -77,7 +77,10 @@ def purge(app: QueueApp, view: JobState | None) -> None:
                 lambda n: f"deleted {thousands(n)} jobs",
             )
 
-    app.push_screen(PurgeScreen(view, app.snapshot), answered)
+    async def count(request: PurgeRequest) -> int:
+        return await app.store.count_purgeable(request.states, app.clock() - request.older_than)
+
+    app.push_screen(PurgeScreen(view, count), answered)
 
 
 def enqueue(app: QueueApp) -> None:
@@ -88,6 +91,28 @@ def enqueue(app: QueueApp) -> None:
             app.act(lambda: app.store.enqueue([spec]), lambda jobs: f"enqueued {jobs[0].id}")
 
     app.push_screen(EnqueueScreen(app.clock), answered)
+
+
+def quit_console(app: QueueApp) -> None:
+    """Leave at once, unless this console's own workers are running jobs: then ask (default No)."""
+    running = app.hosted.running_jobs if app.hosted is not None else []
+    if not running:
+        app.exit()
+        return
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            app.exit()
+
+    count = len(running)
+    question = Text.assemble(
+        "This console's workers are running ",
+        (f"{count} job{'s' * (count != 1)}", "bold"),
+        f": {clean_line(', '.join(running[:3]), 60)}{', ...' * (count > 3)}\n",
+        "Quitting kills them; each goes back to pending with no attempt spent, ",
+        "and runs again on the next worker.",
+    )
+    app.push_screen(ConfirmScreen("Quit", question, "Quit"), answered)
 
 
 def open_detail(app: QueueApp, job_id: str, *, follow: bool = False) -> None:

@@ -78,7 +78,10 @@ class QueueApp(App[None]):
         return self._store
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+        narrow = event.size.width < NARROW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self.screen.refresh_bindings()  # the footer shows fewer keys when narrow
 
     async def on_mount(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
@@ -139,7 +142,8 @@ class QueueApp(App[None]):
     def _live_screen(self) -> LiveScreen | None:
         for screen in reversed(self.screen_stack):
             if isinstance(screen, LiveScreen):
-                return screen
+                # A screen still composing has no widgets to fill; it asks for a refresh on mount.
+                return screen if screen.is_mounted else None
         return None
 
     # --- writes --------------------------------------------------------------------------------

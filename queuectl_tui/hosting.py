@@ -30,6 +30,11 @@ class HostedWorkers:
         return self.pool.slots if self.pool is not None and self.running else 0
 
     @property
+    def running_jobs(self) -> list[str]:
+        """Ids of the jobs these slots are running now."""
+        return self.pool.running if self.pool is not None and self.running else []
+
+    @property
     def worker_id(self) -> str | None:
         return self.pool.worker_id if self.pool is not None and self.running else None
 

@@ -7,8 +7,10 @@ retitle or scramble the operator's terminal.
 
 from __future__ import annotations
 
+import math
 import re
 import signal
+from datetime import UTC, datetime
 
 from rich.text import Text
 
@@ -40,16 +42,35 @@ def inert(value: str, style: str = "", limit: int = 400) -> Text:
     return Text(clean_line(value, limit), style=style, no_wrap=True, overflow="ellipsis")
 
 
-def ago(seconds: float) -> str:
-    """Compact duration: 4s, 2m, 3h, 5d."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
+#: Beyond this a duration is shown as ``>9999y`` (stored values are not trusted to be sane).
+_YEAR = 365 * 86400
+_LONGEST = 10_000 * _YEAR
+
+
+def ago(seconds: float, *, up: bool = False) -> str:
+    """Compact duration: 4s, 20s, 2m, 3h, 5d, 7y; total over every float (``?`` when unknowable).
+
+    From 10 s to a minute it moves in 10 s steps (down, or ``up`` for countdowns): a per-second
+    "54s ago" rewrote cells of an idle console every second for no decision anyone makes on it.
+    """
+    if math.isnan(seconds):
+        return "?"
+    if seconds >= _LONGEST:
+        return ">9999y"
+    seconds = int(max(0.0, seconds))
+    if seconds < 10:
         return f"{seconds}s"
+    step = -(-seconds // 10) * 10 if up else seconds // 10 * 10
+    if step < 60:
+        return f"{step}s"
+    seconds = max(seconds, step)
     if seconds < 3600:
         return f"{seconds // 60}m"
     if seconds < 86400:
         return f"{seconds // 3600}h"
-    return f"{seconds // 86400}d"
+    if seconds < _YEAR:
+        return f"{seconds // 86400}d"
+    return f"{seconds // _YEAR}y"
 
 
 def relative(moment: float | None, now: float) -> str:
@@ -57,8 +78,16 @@ def relative(moment: float | None, now: float) -> str:
     if moment is None:
         return ""
     if moment > now + 0.5:
-        return f"in {ago(moment - now + 0.999)}"
+        return f"in {ago(moment - now + 0.999, up=True)}"
     return f"{ago(now - moment)} ago"
+
+
+def timestamp(moment: float) -> str:
+    """UTC date and time; a moment no calendar can name is shown as raw epoch seconds."""
+    try:
+        return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):
+        return f"epoch {moment:g}"
 
 
 def duration(start: float | None, end: float | None, now: float) -> str:

@@ -30,6 +30,7 @@ SHOTS: list[tuple[str, tuple[int, int], str | None, tuple[str, ...]]] = [
     ("main", (120, 36), None, ()),
     ("main-80x24", (80, 24), None, ()),
     ("dlq-retry-all", (120, 36), None, ("6", "R")),
+    ("dlq-80x24", (80, 24), None, ("6",)),
     ("job-detail", (120, 36), "sync-001", ("enter", "s")),
     ("follow-80x24", (80, 24), "reindex-01", ("f",)),
     ("enqueue-80x24", (80, 24), None, ("n", "e", "c", "h", "o", "tab", "tab", "x")),
@@ -74,8 +75,10 @@ async def main() -> None:
         store = await open_store(url, clock=clock)
         await seed(store, clock, NOW)
         await store.close()
-        for name, size, job, keys in SHOTS:
-            svg = await shoot(url, name, size, job, keys)
+        shots = [(url, *shot) for shot in SHOTS]
+        shots.append((str(Path(tmp) / "empty.db"), "empty-80x24", (80, 24), None, ()))
+        for store_url, name, size, job, keys in shots:
+            svg = await shoot(store_url, name, size, job, keys)
             convert(svg, svg.with_suffix(".png"), width=size[0] * 13)
             print(svg.with_suffix(".png"))
 

@@ -148,6 +148,15 @@ class JobOps(PgBase):
             finished_before,
         )
 
+    async def count_purgeable(self, states: Sequence[JobState], finished_before: float) -> int:
+        rows = await self._read(
+            "SELECT count(*) FROM jobs WHERE state = ANY($1::text[]) "
+            "AND coalesce(finished_at, updated_at) < $2",
+            [str(s) for s in states],
+            finished_before,
+        )
+        return int(rows[0][0])
+
     # --- workers' side ----------------------------------------------------------------------
     async def claim(
         self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float

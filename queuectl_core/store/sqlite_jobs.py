@@ -282,6 +282,19 @@ class SqliteJobs(SqliteBase):
 
         return await self._tx(write)
 
+    async def count_purgeable(self, states: Sequence[JobState], finished_before: float) -> int:
+        def read(conn: Conn) -> int:
+            return sum(
+                conn.execute(
+                    "SELECT count(*) FROM jobs WHERE state = ? "
+                    "AND coalesce(finished_at, updated_at) < ?",
+                    (str(state), finished_before),
+                ).fetchone()[0]
+                for state in states
+            )
+
+        return await self._read(read)
+
     async def metrics(self) -> Metrics:
         def read(conn: Conn) -> Metrics:
             now = self._clock()

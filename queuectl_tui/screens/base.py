@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual import events
 from textual.screen import Screen
+
+from queuectl_tui.actions import WRITES
 
 if TYPE_CHECKING:
     from queuectl_tui.app import QueueApp
@@ -31,6 +34,21 @@ class LiveScreen(Screen[None]):
 
     async def reload(self, changed: bool) -> None:
         """Re-query what this screen shows (``changed``: the store moved), or just re-render."""
+
+    def on_key(self, event: events.Key) -> None:
+        """A write key in a read-only console says so: its binding is greyed out, so without
+        this the key would do nothing and say nothing."""
+        if not self.queue_app.readonly:
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action.split("(")[0] in WRITES:
+                event.stop()
+                self.queue_app.notify(
+                    f"read-only: {binding.description.lower()} is off in this console "
+                    "(started with --readonly)",
+                    severity="warning",
+                )
+                return
 
     def on_screen_resume(self) -> None:
         self.queue_app.request_refresh()

@@ -8,17 +8,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from queuectl_core.config import KEYS, Config, check_combination, format_value, parse_value
 from queuectl_core.errors import InvalidInput
 from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.widgets.key_footer import KeyFooter
 
 
 class ConfigScreen(LiveScreen):
     """``enter`` edits the highlighted key; ``enter`` again saves, ``esc`` abandons the edit."""
 
     AUTO_FOCUS = "#config"
+    NARROW_KEYS = frozenset({"edit"})
     BINDINGS = [
         Binding("q,escape", "back", "Back"),
         Binding("enter", "edit", "Edit"),
@@ -39,7 +41,7 @@ class ConfigScreen(LiveScreen):
         yield Static(id="edit-label")
         yield Input(id="edit")
         yield Static(id="problem")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#config", DataTable)
@@ -49,7 +51,7 @@ class ConfigScreen(LiveScreen):
         table.add_column("meaning", key="meaning")
         for name, key in KEYS.items():
             table.add_row(
-                Text(name.replace("_", "-"), style="bold"),
+                Text(name, style="bold"),
                 Text(""),
                 Text(format_value(key.default), style="dim"),
                 Text(key.meaning),
@@ -85,9 +87,7 @@ class ConfigScreen(LiveScreen):
         self._editing = name
         self.add_class("-editing")
         self.query_one("#edit-label", Static).update(
-            Text.assemble(
-                "New value for ", (name.replace("_", "-"), "bold"), " (enter saves, esc abandons)"
-            )
+            Text.assemble("New value for ", (name, "bold"), " (enter saves, esc abandons)")
         )
         edit = self.query_one("#edit", Input)
         edit.value = format_value(getattr(self._config, name))

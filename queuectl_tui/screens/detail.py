@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from queuectl_core.models import CANCELLABLE_STATES, Attempt, Job, JobState, Output
 from queuectl_tui import actions
@@ -13,7 +13,10 @@ from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, duration, exit_text, relative
 from queuectl_tui.theme import state_style
 from queuectl_tui.widgets.job_fields import job_fields
+from queuectl_tui.widgets.key_footer import KeyFooter
 from queuectl_tui.widgets.log_view import LogView
+
+_ATTEMPT = Binding.Group("attempt", compact=True)
 
 
 class DetailScreen(LiveScreen):
@@ -21,9 +24,16 @@ class DetailScreen(LiveScreen):
 
     AUTO_FOCUS = "#log"
     DYNAMIC_ACTIONS = ("retry", "cancel")
+    NARROW_KEYS = frozenset({"follow", "stream", "attempt"})
     BINDINGS = [
         Binding("q,escape", "back", "Back"),
         Binding("f", "follow", "Follow"),
+        Binding(
+            "left_square_bracket", "attempt(-1)", "Earlier attempt", key_display="[", group=_ATTEMPT
+        ),
+        Binding(
+            "right_square_bracket", "attempt(1)", "Later attempt", key_display="]", group=_ATTEMPT
+        ),
         Binding("s", "stream", "stdout/stderr"),
         Binding("z", "zoom", "Zoom log"),
         Binding("r", "retry", "Retry"),
@@ -39,13 +49,14 @@ class DetailScreen(LiveScreen):
         self.job: Job | None = None
         self._attempts: list[Attempt] = []
         self._output: Output | None = None
+        self._fields_shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="fields")
         yield DataTable[Text](id="attempts", cursor_type="row", zebra_stripes=True)
         yield Static(id="log-title")
         yield LogView(id="log")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#attempts", DataTable)
@@ -56,7 +67,10 @@ class DetailScreen(LiveScreen):
     async def reload(self, changed: bool) -> None:
         store, now = self.queue_app.store, self.queue_app.clock()
         if changed or self.job is None:
+            first = self.job is None
             self.job = await store.get_job(self.job_id)
+            if first and self.job is not None and self.job.state == JobState.PROCESSING:
+                self.follow = True  # a running job opens at the tail of its live output
             self._attempts = await store.attempts(self.job_id) if self.job else []
             self._show_attempts(now)
             if self._output is None or self._output_live():
@@ -86,8 +100,14 @@ class DetailScreen(LiveScreen):
         if self.job is None:
             fields.update(Text(f"job {clean_line(self.job_id)} no longer exists", style="bold"))
             return
-        style = state_style(self.app, self.job.state)
-        fields.update(job_fields(self.job, now, style, self.size.width))
+        job = self.job
+        moments = (job.created_at, job.run_at, job.started_at, job.finished_at)
+        shown = (job, self.size.width, self.app.theme, tuple(relative(m, now) for m in moments))
+        if shown == self._fields_shown:
+            return  # nothing visible moved: an idle detail writes nothing to the terminal
+        self._fields_shown = shown
+        style = state_style(self.app, job.state)
+        fields.update(job_fields(job, now, style, self.size.width))
 
     def _show_attempts(self, now: float) -> None:
         table = self.query_one("#attempts", DataTable)
@@ -125,14 +145,17 @@ class DetailScreen(LiveScreen):
             log.show(text, follow=self.follow)
         if self.follow:
             title.append("  following", style="bold")
-        title.append("   s: stdout/stderr  f: follow  z: zoom", style="dim")
+        title.append("   [ ]: attempt  s: stdout/stderr  f: follow  z: zoom", style="dim")
         self.query_one("#log-title", Static).update(title)
 
     # --- interaction -------------------------------------------------------------------------
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is None or not event.data_table.has_focus:
             return  # only the operator's own moves pick an attempt
-        chosen = int(event.row_key.value)
+        self._choose(int(event.row_key.value))
+
+    def _choose(self, chosen: int) -> None:
+        """Show attempt ``chosen``; an earlier one stops following (its output is final)."""
         latest = self._attempts[-1].attempt if self._attempts else None
         new = None if chosen == latest else chosen
         if new != self.attempt:
@@ -140,6 +163,17 @@ class DetailScreen(LiveScreen):
             if new is not None:
                 self.follow = False
             self.run_worker(self._load_output(), group="output", exclusive=True)
+
+    def action_attempt(self, step: int) -> None:
+        """``[``/``]``: the previous or next attempt, from anywhere on the screen."""
+        numbers = [item.attempt for item in self._attempts]
+        if not numbers:
+            return
+        current = self._wanted_attempt()
+        index = numbers.index(current) if current in numbers else len(numbers) - 1
+        index = max(0, min(len(numbers) - 1, index + step))
+        self.query_one("#attempts", DataTable).move_cursor(row=index, animate=False)
+        self._choose(numbers[index])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in actions.WRITES and self.queue_app.readonly:

@@ -8,14 +8,16 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from queuectl_core.models import CANCELLABLE_STATES, JobState
 from queuectl_tui import actions
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, thousands
 from queuectl_tui.widgets.counts import CountsPane
+from queuectl_tui.widgets.empty_hint import EmptyHint
 from queuectl_tui.widgets.job_table import JobTable
+from queuectl_tui.widgets.key_footer import KeyFooter
 
 #: Rows loaded at once; the window moves when the cursor reaches its edge.
 WINDOW = 100
@@ -38,6 +40,8 @@ class MainScreen(LiveScreen):
 
     AUTO_FOCUS = "#jobs"
     DYNAMIC_ACTIONS = ("retry", "retry_all", "cancel", "follow")
+    #: The footer at 80 columns; ``?`` lists every key.
+    NARROW_KEYS = frozenset({"search", "retry", "cancel", "enqueue", "workers"})
     BINDINGS = [
         *[
             Binding(str(i + 1), f"view({i})", f"View: {label}", show=False)
@@ -69,7 +73,8 @@ class MainScreen(LiveScreen):
         yield Static(id="views")
         yield Input(placeholder="search id or command; enter: done, esc: clear", id="search")
         yield JobTable(id="jobs")
-        yield Footer()
+        yield EmptyHint(id="empty")
+        yield KeyFooter()
 
     @property
     def table(self) -> JobTable:
@@ -101,6 +106,8 @@ class MainScreen(LiveScreen):
         self.table.more_above = self.first_row > 0
         self.table.more_below = self.first_row + len(jobs) < total
         self.table.show(jobs, now)
+        snapshot = self.queue_app.snapshot
+        self.set_class(snapshot is not None and snapshot.count(None) == 0, "-empty")
         self._render_views()
         self.sync_bindings()
 
@@ -191,6 +198,7 @@ class MainScreen(LiveScreen):
     # --- actions -----------------------------------------------------------------------------
     def action_view(self, index: int) -> None:
         self.view_index, self.first_row = index, 0
+        self.table.show_errors(VIEWS[index][0] == JobState.DEAD)
         self._render_views()
         self._reload_soon(0)
 
@@ -234,4 +242,4 @@ class MainScreen(LiveScreen):
             actions.open_detail(self.queue_app, job.id, follow=True)
 
     def action_quit(self) -> None:
-        self.app.exit()
+        actions.quit_console(self.queue_app)

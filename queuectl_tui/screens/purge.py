@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -12,10 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from queuectl_core.errors import InvalidInput
+from queuectl_core.errors import InvalidInput, QueueError
 from queuectl_core.models import FINISHED_STATES, JobState
 from queuectl_core.validation import parse_duration
-from queuectl_tui.snapshot import Snapshot
 from queuectl_tui.text import thousands
 
 
@@ -32,10 +32,13 @@ class PurgeScreen(ModalScreen[PurgeRequest | None]):
 
     BINDINGS = [Binding("escape,n", "close", "No")]
 
-    def __init__(self, view: JobState | None, snapshot: Snapshot | None) -> None:
+    def __init__(
+        self, view: JobState | None, count: Callable[[PurgeRequest], Awaitable[int]]
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self._view = view if view in FINISHED_STATES else JobState.COMPLETED
-        self._snapshot = snapshot
+        #: Asks the store how many jobs ``request`` deletes (states and age, as purge does).
+        self._count = count
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form -danger") as box:
@@ -77,12 +80,20 @@ class PurgeScreen(ModalScreen[PurgeRequest | None]):
         problem.remove_class("-error")
         problem.add_class("-warn")
         self.query_one("#yes", Button).disabled = False
-        most = sum(self._snapshot.count(s) for s in request.states) if self._snapshot else 0
-        problem.update(
+        problem.update("Counting…")
+        self.run_worker(self._show_count(request), group="count", exclusive=True)
+
+    async def _show_count(self, request: PurgeRequest) -> None:
+        try:
+            count = await self._count(request)
+        except QueueError as exc:
+            self.query_one("#problem", Static).update(Text(str(exc)))
+            return
+        self.query_one("#problem", Static).update(
             Text.assemble(
-                "Deletes up to ",
-                (thousands(most), "bold"),
-                " jobs and their output. ",
+                "Deletes ",
+                (thousands(count), "bold"),
+                f" job{'s' * (count != 1)} and their output. ",
                 ("This cannot be undone.", "bold"),
             )
         )

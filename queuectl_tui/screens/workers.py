@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from queuectl_core.models import WorkerInfo
 from queuectl_tui import actions
@@ -13,6 +13,7 @@ from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.snapshot import Snapshot
 from queuectl_tui.text import ago, clean_line
 from queuectl_tui.theme import variable
+from queuectl_tui.widgets.key_footer import KeyFooter
 
 _COLUMNS = ("worker", "host", "pid", "slots", "queues", "running", "heartbeat", "status")
 
@@ -22,6 +23,7 @@ class WorkersScreen(LiveScreen):
 
     AUTO_FOCUS = "#workers"
     DYNAMIC_ACTIONS = ("start", "stop", "scale")
+    NARROW_KEYS = frozenset({"start", "stop", "scale"})
     BINDINGS = [
         Binding("q,escape", "back", "Back"),
         Binding("s", "start", "Start hosted"),
@@ -30,10 +32,14 @@ class WorkersScreen(LiveScreen):
         Binding("x", "stop", "Stop hosted"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[list[tuple[str, list[Text]]], Text] | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(id="hosted")
         yield DataTable[Text](id="workers", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#workers", DataTable)
@@ -51,13 +57,18 @@ class WorkersScreen(LiveScreen):
         table = self.query_one("#workers", DataTable)
         hosted = self.queue_app.hosted
         hosted_id = hosted.worker_id if hosted is not None else None
+        rows = [(w.id, self._cells(w, snapshot, hosted_id)) for w in snapshot.workers]
+        hosted_line = self._hosted_line(snapshot)
+        if (rows, hosted_line) == self._shown:
+            return  # an idle pane writes nothing to the terminal
+        self._shown = (rows, hosted_line)
         row = table.cursor_row
         table.clear()
-        for worker in snapshot.workers:
-            table.add_row(*self._cells(worker, snapshot, hosted_id), key=worker.id)
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
-        self.query_one("#hosted", Static).update(self._hosted_line(snapshot))
+        self.query_one("#hosted", Static).update(hosted_line)
 
     def _cells(self, worker: WorkerInfo, snapshot: Snapshot, hosted_id: str | None) -> list[Text]:
         hosted = self.queue_app.hosted

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from queuectl_core.models import Job
-from queuectl_tui.text import clean_line, exit_text, relative
+from queuectl_tui.text import clean_line, exit_text, relative, timestamp
 
 
 def _time(moment: float | None, now: float, wide: bool) -> Text:
@@ -17,8 +15,7 @@ def _time(moment: float | None, now: float, wide: bool) -> Text:
         return Text("-", style="dim")
     if not wide:
         return Text(relative(moment, now))
-    stamp = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    return Text.assemble(stamp, (f"  {relative(moment, now)}", "dim"))
+    return Text.assemble(timestamp(moment), (f"  {relative(moment, now)}", "dim"))
 
 
 def job_fields(job: Job, now: float, state_style: str, width: int) -> Group:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from queuectl_core.models import Job, JobState
 from queuectl_tui.text import exit_text, inert, relative
@@ -57,12 +58,23 @@ class JobTable(DataTable[Text]):
         self._now = 0.0
         self.more_above = False
         self.more_below = False
+        self.errors = False
 
     # --- columns follow the width ----------------------------------------------------------
     def _layout(self, width: int) -> list[tuple[str, str, int]]:
         columns = [c for c in _COLUMNS if width >= NARROW_BELOW or c[0] not in _NARROW_DROP]
+        if self.errors:  # every row is dead: the state says nothing, the error says why
+            columns = [c for c in columns if c[0] != "state"] + [("error", "error", 0)]
         fixed = sum(w for _, _, w in columns) + 2 * len(columns) + 2
-        return [(k, label, w or max(12, width - fixed)) for k, label, w in columns]
+        share = max(12, (width - fixed) // sum(1 for c in columns if not c[2]))
+        return [(k, label, w or share) for k, label, w in columns]
+
+    def show_errors(self, errors: bool) -> None:
+        """The DLQ view: an error column instead of the state."""
+        if errors != self.errors:
+            self.errors = errors
+            if self.size.width:
+                self._rebuild(self._layout(self.size.width))
 
     def on_resize(self, event: events.Resize) -> None:
         layout = self._layout(event.size.width)
@@ -107,6 +119,7 @@ class JobTable(DataTable[Text]):
             "queue": inert(job.queue),
             "when": Text(_when(job, self._now), justify="right"),
             "exit": Text(exit_text(job.exit_code), justify="right"),
+            "error": inert(job.last_error or ""),
         }
         return [cells[str(key.value)] for key in self.columns]
 
@@ -132,7 +145,7 @@ class JobTable(DataTable[Text]):
                 else:
                     for column, before, after in zip(column_keys, old, cells, strict=True):
                         if before != after:
-                            self.update_cell(job.id, column, after)
+                            self._set_cell(job.id, column, after)
                 self._cells[job.id] = cells
             self._jobs = wanted
             keys = list(wanted)
@@ -141,6 +154,14 @@ class JobTable(DataTable[Text]):
                 self.sort("id", key=lambda cell: order.get(cell.plain, 0))
                 self._keys = keys
             self._restore(selected)
+
+    def _set_cell(self, row: str, column: ColumnKey, value: Text) -> None:
+        """``update_cell`` without its whole-table repaint: an idle refresh changes a few
+        "54s ago" cells, and repainting every row for them kept an idle console writing ~6 KB/s."""
+        self._data[RowKey(row)][column] = value
+        self._update_count += 1  # the render caches are keyed on it
+        coordinate = Coordinate(self.get_row_index(row), self.get_column_index(column))
+        self.refresh_coordinate(coordinate)
 
     def tick(self, now: float) -> None:
         """Relative times moved on; only cells whose text changed are touched."""

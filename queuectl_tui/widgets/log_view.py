@@ -27,13 +27,27 @@ class LogView(Log):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, highlight=False, auto_scroll=False)
         self._raw = ""
+        #: Keep the last line in view: after every write and every resize.
+        self.following = False
 
     def show(self, text: str, *, follow: bool = False) -> None:
         """Display ``text``; with ``follow`` keep the end in view."""
-        if text == self._raw:
-            if follow:
-                self.scroll_end(animate=False)
-            return
+        self.following = follow
+        if text != self._raw:
+            self._write(text)
+        if follow:
+            self._to_tail()
+
+    def _to_tail(self) -> None:
+        # Deferred past the next refresh: a pane that was only just mounted (or resized) has no
+        # height yet, and an immediate scroll would be clamped against the wrong maximum.
+        self.scroll_end(animate=False, x_axis=False)
+
+    def on_resize(self) -> None:
+        if self.following:
+            self._to_tail()
+
+    def _write(self, text: str) -> None:
         if self._raw and text.startswith(self._raw) and "\n" in self._raw:
             # Append whole new lines after the last complete one we already show.
             keep = self._raw.rfind("\n") + 1
@@ -46,7 +60,7 @@ class LogView(Log):
         lines = list(_lines(new)) if new else []
         if lines and lines[-1] == "" and len(lines) > 1:
             lines.pop()
-        self.write_lines(lines, scroll_end=follow)
+        self.write_lines(lines, scroll_end=False)
 
     def _drop_partial(self, partial: str) -> None:
         """Remove the last, incomplete line so the new text rewrites it whole."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Button, Input, Static
 
 from queuectl_core.models import JobState
@@ -108,11 +110,28 @@ async def test_purge_defaults_to_no_then_deletes(app: QueueApp, store: Store) ->
         await press(pilot, "d")
         app.screen.query_one("#age", Input).value = "0"
         await settle(pilot)
-        assert "up to 49 jobs" in str(app.screen.query_one("#problem", Static).render())
+        assert "Deletes 49 jobs" in str(app.screen.query_one("#problem", Static).render())
         app.screen.query_one("#yes", Button).press()
         await settle(pilot)
         assert (await store.counts())[JobState.COMPLETED] == 0
         assert ids(app) == []
+
+
+async def test_purge_count_honours_the_age_filter(app: QueueApp, store: Store) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await press(pilot, "4", "d")
+        problem = app.screen.query_one("#problem", Static)
+        assert "Deletes 0 jobs" in str(problem.render())  # the default 7d: all are younger
+        app.screen.query_one("#age", Input).value = "30m"
+        await settle(pilot)
+        shown = re.search(r"Deletes (\d+) jobs?", str(problem.render()))
+        assert shown is not None
+        count = int(shown.group(1))
+        assert 0 < count < 49
+        app.screen.query_one("#yes", Button).press()
+        await settle(pilot)
+        assert (await store.counts())[JobState.COMPLETED] == 49 - count
 
 
 async def test_enqueue_dialog_validates_with_the_core(app: QueueApp, store: Store) -> None:
@@ -205,3 +224,32 @@ async def test_q_quits_and_ctrl_c_quits_without_touching_jobs(
         await pilot.pause()
     assert again.return_code == 0
     assert await store.counts() == before
+
+
+async def test_readonly_write_keys_say_read_only(seeded: str, store: Store) -> None:
+    from queuectl_tui.factory import make_app
+
+    from .support import fixed_clock
+
+    app = make_app(seeded, clock=fixed_clock, live=False, readonly=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        select(app, "sync-001")
+        for key in ("r", "R", "c", "d", "n"):
+            app.clear_notifications()
+            await press(pilot, key)
+            assert isinstance(app.screen, MainScreen)
+            messages = [n.message for n in app._notifications]
+            assert any(m.startswith("read-only: ") for m in messages), (key, messages)
+        await press(pilot, "e")
+        app.clear_notifications()
+        await press(pilot, "enter")
+        assert any(n.message.startswith("read-only: ") for n in app._notifications)
+        assert not app.screen.has_class("-editing")
+        await press(pilot, "q", "w")
+        app.clear_notifications()
+        await press(pilot, "s")
+        assert any(n.message.startswith("read-only: ") for n in app._notifications)
+        assert app.hosted is None
+        assert (await store.counts())[JobState.DEAD] == 2

@@ -102,3 +102,21 @@ def test_retry_from_the_dlq_in_the_real_console(tmp_path: Path, tmux: Tmux) -> N
                 worker.signal_group(signal.SIGTERM)
         for worker in workers:
             assert worker.wait(30) == 0, worker.output()
+
+
+def test_at_80x24_an_empty_store_hints_and_the_footer_keeps_help_and_quit(
+    tmp_path: Path, tmux: Tmux
+) -> None:
+    db = tmp_path / "queue.db"
+    tmux.run("resize-window", "-t", "tui", "-x", "80", "-y", "24")
+    tmux.keys(f"TERM=xterm-256color {_console()} --db {db}; echo TUI-EXIT=$?", "Enter")
+    screen = tmux.wait_for("No jobs yet")
+    assert "queuectl-tui --demo" in screen
+    footer = screen.rstrip("\n").splitlines()[-1]
+    for key in ("? Help", "q Quit", "w Workers"):
+        assert key in footer, footer
+    run_cli("enqueue", "--command", "echo hi", "--id", "first-job", db=db)
+    screen = tmux.wait_for("first-job")
+    assert "No jobs yet" not in screen
+    tmux.keys("q")
+    tmux.wait_for("TUI-EXIT=0")

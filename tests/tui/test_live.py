@@ -8,10 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+from textual.widgets import Static
+
 from queuectl_core.models import JobSpec, JobState
 from queuectl_core.store.base import Store, open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
+from queuectl_tui.screens.confirm import ConfirmScreen
 from queuectl_tui.screens.main import WINDOW, MainScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.widgets.job_table import JobTable
@@ -138,3 +141,33 @@ def test_the_core_never_loads_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+async def test_quit_asks_while_hosted_workers_run_a_job_and_hands_it_back(tmp_path: Path) -> None:
+    path = tmp_path / "quit.db"
+    store = await open_store(str(path))
+    await store.enqueue([JobSpec("sleep 60", id="long-1")])
+    app = make_app(str(path), live=True, workers=1, interval=0.2)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await asyncio.wait_for(app.ready.wait(), 10)
+            deadline = time.monotonic() + 20
+            while (job := await store.get_job("long-1")) and job.state != JobState.PROCESSING:
+                assert time.monotonic() < deadline, job
+                await asyncio.sleep(0.05)
+            await pilot.press("q")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            question = str(app.screen.query_one(".question", Static).render())
+            assert "running 1 job" in question and "back to pending" in question
+            await pilot.press("enter")  # the default is No
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen) and app.is_running
+            await pilot.press("q")
+            await pilot.pause()
+            await pilot.press("y")
+            await pilot.pause()
+        job = await store.get_job("long-1")
+        assert job is not None and job.state == JobState.PENDING and job.attempts == 0
+    finally:
+        await store.close()

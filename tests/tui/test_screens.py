@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from rich.text import Text
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Static
+from textual.widgets._footer import FooterKey
+from textual.widgets.data_table import ColumnKey
 
 from queuectl_core.models import Finish, JobSpec, Outcome
-from queuectl_core.store.base import Store
+from queuectl_core.store.base import Store, open_store
 from queuectl_tui.app import QueueApp
+from queuectl_tui.factory import make_app
 from queuectl_tui.palette import commands_for
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.detail import DetailScreen
@@ -18,7 +24,7 @@ from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.widgets.job_table import JobTable
 from queuectl_tui.widgets.log_view import LogView
 
-from .support import press, settle
+from .support import fixed_clock, press, settle
 
 
 def select(app: QueueApp, job_id: str) -> None:
@@ -226,3 +232,108 @@ def test_text_is_inert() -> None:
     assert clean_block("a\r\nb\rc\x1b]0;title\x07") == "a\nb\nc"
     cell = inert("[bold]x[/bold]")
     assert isinstance(cell, Text) and cell.plain == "[bold]x[/bold]" and not cell.spans
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_the_dead_view_has_an_error_column(
+    app: QueueApp, store: Store, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        grid = app.screen.query_one(JobTable)
+        assert "error" not in [str(key.value) for key in grid.columns]
+        await press(pilot, "6")
+        assert [str(key.value) for key in grid.columns][-1] == "error"
+        job = await store.get_job("sync-001")
+        assert job is not None and job.last_error
+        assert grid.get_cell("sync-001", "error").plain == job.last_error
+        error = grid.columns[ColumnKey("error")]
+        assert error.get_render_width(grid) >= 14
+        shown = app.export_screenshot()
+        assert job.last_error[:8].replace(" ", "&#160;") in shown
+        await press(pilot, "1")
+        assert "error" not in [str(key.value) for key in grid.columns]
+
+
+def _footer_keys(app: QueueApp) -> dict[str, str]:
+    """Footer keys wholly on screen (not clipped at the right edge): key -> action."""
+    width = app.size.width
+    return {
+        key.key_display: key.action
+        for key in app.screen.query(FooterKey)
+        if key.region.width and key.region.right <= width and "-command-palette" not in key.classes
+    }
+
+
+async def test_the_footer_at_80_columns_keeps_help_quit_and_workers(app: QueueApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        keys = _footer_keys(app)
+        assert {"?", "q", "w"} <= set(keys), keys
+        select(app, "reindex-01")
+        await press(pilot, "enter")
+        keys = _footer_keys(app)
+        assert {"?", "q", "[", "]"} <= set(keys), keys
+        await press(pilot, "q", "w")
+        assert {"?", "q", "s"} <= set(_footer_keys(app))
+        await press(pilot, "q", "e")
+        assert {"?", "q"} <= set(_footer_keys(app))
+
+
+async def test_a_wide_footer_shows_every_key(app: QueueApp) -> None:
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        keys = _footer_keys(app)
+        assert {"?", "q", "w", "/", "d", "e", "n", "R"} <= set(keys), keys
+
+
+async def test_brackets_step_through_attempts_from_the_log(app: QueueApp, store: Store) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        select(app, "sync-001")
+        await press(pilot, "enter")
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        title = screen.query_one("#log-title", Static)
+        assert "attempt 2 of 2" in str(title.render())
+        await press(pilot, "left_square_bracket")
+        assert screen.attempt == 1
+        assert "attempt 1 of 2" in str(title.render())
+        first = await store.output("sync-001", 1)
+        assert first is not None and screen.query_one(LogView).shown == first.stdout
+        assert screen.query_one("#attempts", DataTable).cursor_row == 0
+        await press(pilot, "left_square_bracket")
+        assert screen.attempt == 1
+        await press(pilot, "right_square_bracket")
+        assert screen.attempt is None
+        assert "attempt 2 of 2" in str(title.render())
+
+
+async def test_an_empty_store_shows_how_to_start(tmp_path: Path) -> None:
+    url = str(tmp_path / "empty.db")
+    app = make_app(url, clock=fixed_clock, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        hint = app.screen.query_one("#empty", Static)
+        assert hint.display and not app.screen.query_one(JobTable).display
+        text = str(hint.render())
+        assert "No jobs yet" in text and "queuectl-tui --demo" in text
+        assert "queuectl enqueue --command" in text
+        assert "queuectl-tui" in app.export_screenshot()
+        store = await open_store(url, clock=fixed_clock)
+        try:
+            await store.enqueue([JobSpec("true", id="first")])
+        finally:
+            await store.close()
+        await app.refresh_data()
+        await settle(pilot)
+        assert not hint.display and app.screen.query_one(JobTable).row_count == 1
+
+
+async def test_config_keys_show_with_underscores(app: QueueApp) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await press(pilot, "e")
+        table = app.screen.query_one("#config", DataTable)
+        names = [table.get_cell(row.key, "key").plain for row in table.ordered_rows]
+        assert "max_retries" in names and not any("-" in name for name in names)
