@@ -5,39 +5,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from queuectl_core.errors import QueueError
 from queuectl_core.store.base import Store, open_store
+from queuectl_tui.console import HostedView, Reads
 from queuectl_tui.hosting import HostedWorkers
+from queuectl_tui.keys import APP_BINDINGS
+from queuectl_tui.operator import Operator
 from queuectl_tui.palette import commands_for
+from queuectl_tui.requests import WRITE_ACTIONS, HelpRequested, Request
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.snapshot import Snapshot, load_snapshot
 
-T = TypeVar("T")
 REFRESH_INTERVAL = 1.0
 #: Below this width the panes collapse (fewer columns, a narrower rate pane).
 NARROW = 110
 
 
 class QueueApp(App[None]):
-    """Owns the store, the snapshot and the one refresh loop; screens render from them."""
+    """Owns the store, the snapshot, the one refresh loop and the one write gate
+    (``on_request``); screens render from them and post requests up."""
 
     CSS_PATH = "app.tcss"
     TITLE = "queuectl"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
-        Binding("ctrl+c", "quit", "Quit now (jobs untouched)", show=False, priority=True),
-        Binding("question_mark", "help", "Help", key_display="?"),
-    ]
+    BINDINGS = APP_BINDINGS
 
     snapshot: var[Snapshot | None] = var(None, always_update=True)
 
@@ -66,6 +65,15 @@ class QueueApp(App[None]):
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self.ready = asyncio.Event()
+        self.operator = Operator(
+            self,
+            self.clock,
+            lambda: self.store,
+            lambda: self.snapshot,
+            lambda: self.refresh_data(force=True),
+            self.hosted,
+            self.default_slots,
+        )
 
     @property
     def store_open(self) -> bool:
@@ -76,6 +84,15 @@ class QueueApp(App[None]):
         if self._store is None:
             raise RuntimeError("store not open yet")
         return self._store
+
+    @property
+    def reads(self) -> Reads:
+        """The store's queries, as screens see it."""
+        return self.store
+
+    @property
+    def hosted_view(self) -> HostedView | None:
+        return self.hosted
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW
@@ -146,23 +163,27 @@ class QueueApp(App[None]):
                 return screen if screen.is_mounted else None
         return None
 
-    # --- writes --------------------------------------------------------------------------------
-    def act(self, call: Callable[[], Awaitable[T]], done: Callable[[T], str]) -> None:
-        """Run one store write in a worker; report it; refresh right after."""
+    # --- the gate: the only write path and the only read-only check -------------------------
+    def allows(self, action: str) -> bool:
+        """False greys ``action``'s key out: a write in a read-only console, or before the
+        store is open."""
+        return action not in WRITE_ACTIONS or (not self.readonly and self.store_open)
+
+    def refuses(self, what: str) -> bool:
+        """In a read-only console, say so and return True."""
         if self.readonly:
-            self.notify("read-only console: actions are disabled", severity="warning")
+            self.notify(
+                f"read-only: {what} is off in this console (started with --readonly)",
+                severity="warning",
+            )
+        return self.readonly
+
+    async def on_request(self, request: Request) -> None:
+        """Every request a screen posts ends here (see ``operator._HANDLERS``)."""
+        request.stop()
+        if request.write and (self.refuses(request.what) or not self.store_open):
             return
-
-        async def run() -> None:
-            try:
-                result = await call()
-            except QueueError as exc:
-                self.notify(str(exc), title="failed", severity="error", markup=False)
-            else:
-                self.notify(done(result), markup=False)
-            await self.refresh_data(force=True)
-
-        self.run_worker(run(), group="actions")
+        await self.operator.handle(request)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -173,20 +194,11 @@ class QueueApp(App[None]):
         self.exit()
 
     def action_help(self) -> None:
-        from queuectl_tui.actions import open_help
-
         if not isinstance(self.screen, ModalScreen):
-            open_help(self)
+            self.post_message(HelpRequested())
 
     async def on_unmount(self) -> None:
         if self.hosted is not None:
             await self.hosted.shutdown()
         if self._store is not None:
             await self._store.close()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``queuectl-tui``."""
-    from queuectl_tui.cli import run
-
-    raise SystemExit(run(argv))

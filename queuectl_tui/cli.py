@@ -73,3 +73,8 @@ def run(argv: list[str] | None = None) -> int:
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``queuectl-tui``."""
+    raise SystemExit(run(argv))

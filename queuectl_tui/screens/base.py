@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual import events
 from textual.screen import Screen
 
-from queuectl_tui.actions import WRITES
-
-if TYPE_CHECKING:
-    from queuectl_tui.app import QueueApp
+from queuectl_tui.console import Console
 
 
 class LiveScreen(Screen[None]):
-    """A full screen refreshed by the app; ``reload`` must be cheap when ``changed`` is False."""
+    """A full screen refreshed by the app; ``reload`` must be cheap when ``changed`` is False.
+
+    It never writes: it posts requests (``queuectl_tui.requests``) up to the app's gate.
+    """
 
     @property
-    def queue_app(self) -> QueueApp:
-        return cast("QueueApp", self.app)
+    def console(self) -> Console:
+        return cast(Console, self.app)
 
     #: Actions whose availability depends on the data; the footer is redrawn only when it moves.
     DYNAMIC_ACTIONS: tuple[str, ...] = ()
@@ -32,23 +32,23 @@ class LiveScreen(Screen[None]):
             self._availability = availability
             self.refresh_bindings()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """What the gate allows; screens add what their data allows."""
+        return self.console.allows(action) or None
+
     async def reload(self, changed: bool) -> None:
         """Re-query what this screen shows (``changed``: the store moved), or just re-render."""
 
     def on_key(self, event: events.Key) -> None:
         """A write key in a read-only console says so: its binding is greyed out, so without
         this the key would do nothing and say nothing."""
-        if not self.queue_app.readonly:
-            return
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            if binding.action.split("(")[0] in WRITES:
+            action = binding.action.split("(")[0]
+            if not self.console.allows(action) and self.console.refuses(
+                binding.description.lower()
+            ):
                 event.stop()
-                self.queue_app.notify(
-                    f"read-only: {binding.description.lower()} is off in this console "
-                    "(started with --readonly)",
-                    severity="warning",
-                )
                 return
 
     def on_screen_resume(self) -> None:
-        self.queue_app.request_refresh()
+        self.console.request_refresh()

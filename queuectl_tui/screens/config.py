@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from queuectl_core.config import KEYS, Config, check_combination, format_value, parse_value
 from queuectl_core.errors import InvalidInput
+from queuectl_tui.requests import ConfigChangeRequested
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.widgets.key_footer import KeyFooter
 
@@ -57,13 +58,13 @@ class ConfigScreen(LiveScreen):
                 Text(key.meaning),
                 key=name,
             )
-        self.queue_app.request_refresh()
+        self.console.request_refresh()
 
     async def reload(self, changed: bool) -> None:
         if not changed and self._loaded:
             return
         self._loaded = True
-        self._config = await self.queue_app.store.get_config()
+        self._config = await self.console.reads.get_config()
         table = self.query_one("#config", DataTable)
         for name, key in KEYS.items():
             value = getattr(self._config, name)
@@ -71,11 +72,6 @@ class ConfigScreen(LiveScreen):
             table.update_cell(
                 name, "value", Text(format_value(value), style=style), update_width=True
             )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "edit" and self.queue_app.readonly:
-            return None
-        return True
 
     async def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
         await self.run_action("edit")  # the table owns enter while it has focus
@@ -123,10 +119,7 @@ class ConfigScreen(LiveScreen):
         if name is None:
             return
         self._stop_editing()
-        self.queue_app.act(
-            lambda: self.queue_app.store.set_config(name, value),
-            lambda _: f"{name.replace('_', '-')} = {value}",
-        )
+        self.post_message(ConfigChangeRequested(name, value))
 
     def _stop_editing(self) -> None:
         self._editing = None

@@ -7,8 +7,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from queuectl_core.models import CANCELLABLE_STATES, Attempt, Job, JobState, Output
-from queuectl_tui import actions
+from queuectl_core.models import (
+    CANCELLABLE_STATES,
+    RETRYABLE_STATES,
+    Attempt,
+    Job,
+    JobState,
+    Output,
+)
+from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, duration, exit_text, relative
 from queuectl_tui.theme import state_style
@@ -62,16 +69,16 @@ class DetailScreen(LiveScreen):
         table = self.query_one("#attempts", DataTable)
         for label in ("#", "worker", "started", "took", "exit", "error"):
             table.add_column(label, key=label)
-        self.queue_app.request_refresh()
+        self.console.request_refresh()
 
     async def reload(self, changed: bool) -> None:
-        store, now = self.queue_app.store, self.queue_app.clock()
+        reads, now = self.console.reads, self.console.clock()
         if changed or self.job is None:
             first = self.job is None
-            self.job = await store.get_job(self.job_id)
+            self.job = await reads.get_job(self.job_id)
             if first and self.job is not None and self.job.state == JobState.PROCESSING:
                 self.follow = True  # a running job opens at the tail of its live output
-            self._attempts = await store.attempts(self.job_id) if self.job else []
+            self._attempts = await reads.attempts(self.job_id) if self.job else []
             self._show_attempts(now)
             if self._output is None or self._output_live():
                 await self._load_output()
@@ -90,7 +97,7 @@ class DetailScreen(LiveScreen):
     async def _load_output(self) -> None:
         wanted = self._wanted_attempt()
         self._output = (
-            None if wanted is None else await self.queue_app.store.output(self.job_id, wanted)
+            None if wanted is None else await self.console.reads.output(self.job_id, wanted)
         )
         self._show_output()
 
@@ -176,11 +183,11 @@ class DetailScreen(LiveScreen):
         self._choose(numbers[index])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in actions.WRITES and self.queue_app.readonly:
+        if not self.console.allows(action):
             return None
         job = self.job
         if action == "retry":
-            return (job is not None and job.state in (JobState.FAILED, JobState.DEAD)) or None
+            return (job is not None and job.state in RETRYABLE_STATES) or None
         if action == "cancel":
             return (job is not None and job.state in CANCELLABLE_STATES) or None
         return True
@@ -206,8 +213,8 @@ class DetailScreen(LiveScreen):
 
     def action_retry(self) -> None:
         if self.job is not None:
-            actions.retry(self.queue_app, self.job)
+            self.post_message(rq.RetryRequested((self.job.id,)))
 
     def action_cancel(self) -> None:
         if self.job is not None:
-            actions.cancel(self.queue_app, self.job)
+            self.post_message(rq.CancelRequested(self.job))

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from queuectl_tui.app import QueueApp
+from queuectl_tui.keys import APP_BINDINGS
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.main import MainScreen
@@ -49,7 +49,7 @@ def help_table() -> Table:
         ("Job detail", _rows(DetailScreen.BINDINGS)),
         ("Workers", _rows(WorkersScreen.BINDINGS)),
         ("Config", _rows(ConfigScreen.BINDINGS)),
-        ("Anywhere", _rows(QueueApp.BINDINGS) + _EXTRA["Anywhere"]),
+        ("Anywhere", _rows(APP_BINDINGS) + _EXTRA["Anywhere"]),
     ]
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True, min_width=10)

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from queuectl_core.models import CANCELLABLE_STATES, JobState
-from queuectl_tui import actions
+from queuectl_core.models import CANCELLABLE_STATES, RETRYABLE_STATES, JobState
+from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, thousands
 from queuectl_tui.widgets.counts import CountsPane
@@ -82,13 +82,13 @@ class MainScreen(LiveScreen):
 
     # --- loading -----------------------------------------------------------------------------
     async def reload(self, changed: bool) -> None:
-        store, now = self.queue_app.store, self.queue_app.clock()
+        reads, now = self.console.reads, self.console.clock()
         if not changed and self.table.row_count:
             self.table.tick(now)
             return
         request = (self.view_index, self.search_text, self.first_row)
         state = VIEWS[self.view_index][0]
-        jobs = await store.list_jobs(
+        jobs = await reads.list_jobs(
             state=state,
             search=self.search_text or None,
             limit=WINDOW,
@@ -106,21 +106,21 @@ class MainScreen(LiveScreen):
         self.table.more_above = self.first_row > 0
         self.table.more_below = self.first_row + len(jobs) < total
         self.table.show(jobs, now)
-        snapshot = self.queue_app.snapshot
+        snapshot = self.console.snapshot
         self.set_class(snapshot is not None and snapshot.count(None) == 0, "-empty")
         self._render_views()
         self.sync_bindings()
 
     async def _count(self, state: JobState | None, now: float) -> int:
         if not self.search_text:
-            snapshot = self.queue_app.snapshot
+            snapshot = self.console.snapshot
             if snapshot is not None:
                 return snapshot.count(state)
-            return await self.queue_app.store.count_jobs(state=state)
+            return await self.console.reads.count_jobs(state=state)
         key = (self.view_index, self.search_text)
         cached = self._search_count
         if cached is None or cached[0] != key or abs(now - cached[2]) > SEARCH_COUNT_TTL:
-            count = await self.queue_app.store.count_jobs(state=state, search=self.search_text)
+            count = await self.console.reads.count_jobs(state=state, search=self.search_text)
             self._search_count = cached = (key, count, now)
         return cached[1]
 
@@ -145,7 +145,7 @@ class MainScreen(LiveScreen):
         async def load() -> None:
             if delay:
                 await asyncio.sleep(delay)
-            await self.queue_app.ready.wait()  # keys typed while the store is still opening
+            await self.console.ready.wait()  # keys typed while the store is still opening
             await self.reload(True)
             if cursor is not None:
                 self.table.select_row(cursor)
@@ -171,7 +171,7 @@ class MainScreen(LiveScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            actions.open_detail(self.queue_app, str(event.row_key.value))
+            self.post_message(rq.DetailRequested(str(event.row_key.value)))
 
     # --- search ------------------------------------------------------------------------------
     def action_search(self) -> None:
@@ -203,11 +203,11 @@ class MainScreen(LiveScreen):
         self._reload_soon(0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in actions.WRITES and (self.queue_app.readonly or not self.queue_app.store_open):
+        if not self.console.allows(action):
             return None
         job = self.table.selected if self.is_mounted else None
         if action == "retry":
-            return (job is not None and job.state in (JobState.FAILED, JobState.DEAD)) or None
+            return (job is not None and job.state in RETRYABLE_STATES) or None
         if action == "cancel":
             return (job is not None and job.state in CANCELLABLE_STATES) or None
         if action == "follow":
@@ -216,30 +216,30 @@ class MainScreen(LiveScreen):
 
     def action_retry(self) -> None:
         if (job := self.table.selected) is not None:
-            actions.retry(self.queue_app, job)
+            self.post_message(rq.RetryRequested((job.id,)))
 
     def action_retry_all(self) -> None:
-        actions.retry_all(self.queue_app)
+        self.post_message(rq.RetryDeadRequested())
 
     def action_cancel(self) -> None:
         if (job := self.table.selected) is not None:
-            actions.cancel(self.queue_app, job)
+            self.post_message(rq.CancelRequested(job))
 
     def action_purge(self) -> None:
-        actions.purge(self.queue_app, VIEWS[self.view_index][0])
+        self.post_message(rq.PurgeRequested(VIEWS[self.view_index][0]))
 
     def action_enqueue(self) -> None:
-        actions.enqueue(self.queue_app)
+        self.post_message(rq.EnqueueRequested())
 
     def action_config(self) -> None:
-        actions.open_config(self.queue_app)
+        self.post_message(rq.ConfigScreenRequested())
 
     def action_workers(self) -> None:
-        actions.open_workers(self.queue_app)
+        self.post_message(rq.WorkersScreenRequested())
 
     def action_follow(self) -> None:
         if (job := self.table.selected) is not None:
-            actions.open_detail(self.queue_app, job.id, follow=True)
+            self.post_message(rq.DetailRequested(job.id, follow=True))
 
     def action_quit(self) -> None:
-        actions.quit_console(self.queue_app)
+        self.post_message(rq.QuitRequested())

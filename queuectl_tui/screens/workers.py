@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from queuectl_core.models import WorkerInfo
-from queuectl_tui import actions
+from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.snapshot import Snapshot
 from queuectl_tui.text import ago, clean_line
@@ -45,17 +45,17 @@ class WorkersScreen(LiveScreen):
         table = self.query_one("#workers", DataTable)
         for label in _COLUMNS:
             table.add_column(label, key=label)
-        self.queue_app.request_refresh()
+        self.console.request_refresh()
 
     async def reload(self, changed: bool) -> None:
-        snapshot = self.queue_app.snapshot
+        snapshot = self.console.snapshot
         if snapshot is not None:
             self._show(snapshot)
         self.sync_bindings()
 
     def _show(self, snapshot: Snapshot) -> None:
         table = self.query_one("#workers", DataTable)
-        hosted = self.queue_app.hosted
+        hosted = self.console.hosted_view
         hosted_id = hosted.worker_id if hosted is not None else None
         rows = [(w.id, self._cells(w, snapshot, hosted_id)) for w in snapshot.workers]
         hosted_line = self._hosted_line(snapshot)
@@ -71,7 +71,7 @@ class WorkersScreen(LiveScreen):
         self.query_one("#hosted", Static).update(hosted_line)
 
     def _cells(self, worker: WorkerInfo, snapshot: Snapshot, hosted_id: str | None) -> list[Text]:
-        hosted = self.queue_app.hosted
+        hosted = self.console.hosted_view
         slots = hosted.slots if hosted is not None and worker.id == hosted_id else worker.slots
         if snapshot.is_stale(worker):
             status = Text("STALE", style=f"{variable(self.app, 'error')} bold")
@@ -94,10 +94,10 @@ class WorkersScreen(LiveScreen):
         ]
 
     def _hosted_line(self, snapshot: Snapshot) -> Text:
-        hosted = self.queue_app.hosted
+        hosted = self.console.hosted_view
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"{len(snapshot.live_workers)} live, {len(snapshot.workers)} registered. ")
-        if self.queue_app.readonly or hosted is None:
+        if self.console.readonly or hosted is None:
             line.append("This console hosts no workers (read-only).", style="dim")
         elif hosted.running:
             line.append(f"This console hosts {hosted.slots} slot(s): + / - scale, x stops.")
@@ -106,35 +106,23 @@ class WorkersScreen(LiveScreen):
         return line
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        hosted = self.queue_app.hosted
-        if action not in actions.WRITES:
-            return True
-        if hosted is None or self.queue_app.readonly:
+        if not self.console.allows(action):
             return None
+        hosted = self.console.hosted_view
         if action == "start":
-            return not hosted.running or None
-        return hosted.running or None
+            return (hosted is not None and not hosted.running) or None
+        if action in ("stop", "scale"):
+            return (hosted is not None and hosted.running) or None
+        return True
 
-    async def action_start(self) -> None:
-        hosted = self.queue_app.hosted
-        if hosted is not None:
-            await hosted.start(self.queue_app.default_slots)
-            self.queue_app.notify(f"started {hosted.slots} hosted worker slot(s)")
-            await self.queue_app.refresh_data(force=True)
+    def action_start(self) -> None:
+        self.post_message(rq.WorkersStartRequested())
 
-    async def action_scale(self, step: int) -> None:
-        hosted = self.queue_app.hosted
-        if hosted is not None and hosted.running:
-            hosted.scale(hosted.slots + step)
-            self.queue_app.notify(f"hosted slots: {hosted.slots}")
-            await self.queue_app.refresh_data(force=True)
+    def action_scale(self, step: int) -> None:
+        self.post_message(rq.WorkersScaleRequested(step))
 
-    async def action_stop(self) -> None:
-        hosted = self.queue_app.hosted
-        if hosted is not None:
-            hosted.stop()
-            self.queue_app.notify("hosted workers stop after their running jobs")
-            await self.queue_app.refresh_data(force=True)
+    def action_stop(self) -> None:
+        self.post_message(rq.WorkersStopRequested())
 
     def action_back(self) -> None:
         self.dismiss()

@@ -54,13 +54,34 @@ async def test_retry_moves_a_dead_job_out_of_the_dlq(app: QueueApp, store: Store
         assert ids(app) == ["sync-002"]
 
 
-async def test_retry_is_disabled_for_a_completed_job(app: QueueApp, store: Store) -> None:
+async def test_retry_restarts_a_completed_job_as_queuectl_retry_does(
+    app: QueueApp, store: Store
+) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         select(app, "job-0048")
+        assert app.screen.check_action("retry", ()) is True
         await press(pilot, "r")
         job = await store.get_job("job-0048")
-        assert job is not None and job.state == JobState.COMPLETED
+        assert job is not None and job.state == JobState.PENDING and job.attempts == 0
+
+
+async def test_retry_restarts_a_cancelled_job(app: QueueApp, store: Store) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        select(app, "hang-001")
+        await press(pilot, "r")
+        job = await store.get_job("hang-001")
+        assert job is not None and job.state == JobState.PENDING and job.attempts == 0
+
+
+async def test_retry_is_disabled_for_a_running_job(app: QueueApp, store: Store) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        select(app, "reindex-01")
+        await press(pilot, "r")
+        job = await store.get_job("reindex-01")
+        assert job is not None and job.state == JobState.PROCESSING
         assert app.screen.check_action("retry", ()) is None
 
 
@@ -253,3 +274,42 @@ async def test_readonly_write_keys_say_read_only(seeded: str, store: Store) -> N
         assert any(n.message.startswith("read-only: ") for n in app._notifications)
         assert app.hosted is None
         assert (await store.counts())[JobState.DEAD] == 2
+
+
+async def test_the_gate_refuses_every_posted_write_in_readonly(seeded: str, store: Store) -> None:
+    """Requests posted straight to the app (as the palette or a future key would) still meet
+    the one read-only check, hosted workers included."""
+    from queuectl_tui import requests as rq
+    from queuectl_tui.factory import make_app
+
+    from .support import fixed_clock
+
+    app = make_app(seeded, clock=fixed_clock, live=False, readonly=True)
+    job = await store.get_job("sync-001")
+    assert job is not None
+    before = await store.counts()
+    writes: list[rq.Request] = [
+        rq.RetryRequested(("sync-001",)),
+        rq.RetryDeadRequested(),
+        rq.CancelRequested(job),
+        rq.PurgeRequested(None),
+        rq.EnqueueRequested(),
+        rq.ConfigChangeRequested("max_retries", "9"),
+        rq.WorkersStartRequested(),
+        rq.WorkersScaleRequested(1),
+        rq.WorkersStopRequested(),
+    ]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        for request in writes:
+            app.clear_notifications()
+            app.post_message(request)
+            await settle(pilot)
+            assert isinstance(app.screen, MainScreen), request
+            messages = [n.message for n in app._notifications]
+            assert messages == [
+                f"read-only: {request.what} is off in this console (started with --readonly)"
+            ], messages
+        assert app.hosted is None
+    assert await store.counts() == before
+    assert (await store.get_config()).max_retries != 9

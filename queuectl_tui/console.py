@@ -1,0 +1,71 @@
+"""What a screen may see of the app: live state, reads, and the gate's verdicts; never writes.
+
+Screens type ``self.app`` as ``Console`` instead of importing the app module (which imports
+every screen): the dependency points one way, and a screen has no store to write through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol
+
+from queuectl_core.config import Config
+from queuectl_core.models import Attempt, Job, JobState, Output
+from queuectl_tui.snapshot import Snapshot
+
+
+class Reads(Protocol):
+    """The store's queries a screen may run (``Store`` satisfies it; no write is in reach)."""
+
+    async def get_config(self) -> Config: ...
+    async def get_job(self, job_id: str) -> Job | None: ...
+    async def list_jobs(
+        self,
+        *,
+        state: JobState | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[Job]: ...
+    async def count_jobs(
+        self, *, state: JobState | None = None, search: str | None = None
+    ) -> int: ...
+    async def attempts(self, job_id: str) -> list[Attempt]: ...
+    async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...
+
+
+class HostedView(Protocol):
+    """This console's own worker slots, as the workers pane shows them."""
+
+    @property
+    def running(self) -> bool: ...
+    @property
+    def slots(self) -> int: ...
+    @property
+    def worker_id(self) -> str | None: ...
+
+
+class Console(Protocol):
+    """The app as its screens see it."""
+
+    snapshot: Snapshot | None
+    clock: Callable[[], float]
+    readonly: bool
+    ready: asyncio.Event
+
+    @property
+    def reads(self) -> Reads: ...
+    @property
+    def hosted_view(self) -> HostedView | None: ...
+
+    def allows(self, action: str) -> bool:
+        """The gate: may the action named ``action`` run now (False greys its key out)?"""
+        ...
+
+    def refuses(self, what: str) -> bool:
+        """The gate: True (after saying so) when writes are off in this console."""
+        ...
+
+    def request_refresh(self) -> None: ...

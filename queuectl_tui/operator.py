@@ -1,0 +1,224 @@
+"""The app's side of every request: confirm, write through the store, report, refresh.
+
+Only ``QueueApp.on_request`` calls ``Operator.handle``, after the read-only check; each write
+runs in a worker (never in a message handler), a ``QueueError`` becomes one error
+notification, and the app refreshes right after its own write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar, cast
+
+from rich.text import Text
+from textual.app import App
+from textual.screen import Screen
+
+from queuectl_core.errors import QueueError
+from queuectl_core.models import JobSpec, JobState
+from queuectl_core.store.base import Store
+from queuectl_tui import requests as rq
+from queuectl_tui.hosting import HostedWorkers
+from queuectl_tui.screens.config import ConfigScreen
+from queuectl_tui.screens.confirm import ConfirmScreen
+from queuectl_tui.screens.detail import DetailScreen
+from queuectl_tui.screens.enqueue import EnqueueScreen
+from queuectl_tui.screens.help import HelpScreen
+from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
+from queuectl_tui.screens.workers import WorkersScreen
+from queuectl_tui.snapshot import Snapshot
+from queuectl_tui.text import clean_line, thousands
+
+T = TypeVar("T")
+R = TypeVar("R", bound=rq.Request)
+Handler = Callable[["Operator", rq.Request], Awaitable[None] | None]
+
+
+class Operator:
+    """Carries out requests for ``app`` over the store it opened."""
+
+    def __init__(
+        self,
+        app: App[None],
+        clock: Callable[[], float],
+        store: Callable[[], Store],
+        snapshot: Callable[[], Snapshot | None],
+        refresh: Callable[[], Awaitable[None]],
+        hosted: HostedWorkers | None,
+        default_slots: int,
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self._store = store
+        self._snapshot = snapshot
+        self._refresh = refresh
+        self.hosted = hosted
+        self.default_slots = default_slots
+
+    async def handle(self, request: rq.Request) -> None:
+        result = _HANDLERS[type(request)](self, request)
+        if result is not None:
+            await result
+
+    def act(self, call: Callable[[], Awaitable[T]], done: Callable[[T], str]) -> None:
+        """Run one store write in a worker; report it; refresh right after."""
+
+        async def run() -> None:
+            try:
+                result = await call()
+            except QueueError as exc:
+                self.app.notify(str(exc), title="failed", severity="error", markup=False)
+            else:
+                self.app.notify(done(result), markup=False)
+            await self._refresh()
+
+        self.app.run_worker(run(), group="actions")
+
+    def _confirm(self, title: str, question: Text, yes: str, then: Callable[[], None]) -> None:
+        def answered(answer: bool | None) -> None:
+            if answer:
+                then()
+
+        self.app.push_screen(ConfirmScreen(title, question, yes), answered)
+
+    # --- writes ------------------------------------------------------------------------------
+    def retry(self, request: rq.RetryRequested) -> None:
+        ids = list(request.job_ids)
+        shown = clean_line(", ".join(ids), 60)
+        self.act(lambda: self._store().retry(ids), lambda _: f"{shown} is pending again")
+
+    def retry_dead(self, _: rq.RetryDeadRequested) -> None:
+        snapshot = self._snapshot()
+        dead = snapshot.count(JobState.DEAD) if snapshot else 0
+        if dead == 0:
+            self.app.notify("The DLQ is empty.")
+            return
+        question = Text.assemble(
+            "Retry ",
+            (f"all {thousands(dead)}", "bold"),
+            f" job{'s' * (dead != 1)} in the DLQ?\n",
+            "Each starts over with a full set of attempts.",
+        )
+        self._confirm(
+            "Retry the DLQ",
+            question,
+            "Retry all",
+            lambda: self.act(
+                self._store().retry_all_dead, lambda n: f"{thousands(n)} jobs moved to pending"
+            ),
+        )
+
+    def cancel(self, request: rq.CancelRequested) -> None:
+        job = request.job
+        question = Text.assemble("Cancel job ", (clean_line(job.id, 60), "bold"), "?\n")
+        question.append(clean_line(job.command, 60), style="italic")
+        if job.state == JobState.PROCESSING:
+            question.append("\nIt is running: its whole process tree will be killed.")
+        self._confirm(
+            "Cancel job",
+            question,
+            "Cancel job",
+            lambda: self.act(lambda: self._store().cancel([job.id]), lambda _: "cancelled"),
+        )
+
+    def purge(self, request: rq.PurgeRequested) -> None:
+        """Delete finished jobs (states and age chosen in the dialog, which defaults to No)."""
+        clock = self.clock
+
+        def answered(chosen: PurgeRequest | None) -> None:
+            if chosen is not None:
+                self.act(
+                    lambda: self._store().purge(chosen.states, clock() - chosen.older_than),
+                    lambda n: f"deleted {thousands(n)} jobs",
+                )
+
+        async def count(chosen: PurgeRequest) -> int:
+            return await self._store().count_purgeable(chosen.states, clock() - chosen.older_than)
+
+        self.app.push_screen(PurgeScreen(request.view, count), answered)
+
+    def enqueue(self, _: rq.EnqueueRequested) -> None:
+        def answered(spec: JobSpec | None) -> None:
+            if spec is not None:
+                self.act(
+                    lambda: self._store().enqueue([spec]), lambda jobs: f"enqueued {jobs[0].id}"
+                )
+
+        self.app.push_screen(EnqueueScreen(self.clock), answered)
+
+    def set_config(self, request: rq.ConfigChangeRequested) -> None:
+        name, value = request.name, request.value
+        self.act(
+            lambda: self._store().set_config(name, value),
+            lambda _: f"{name.replace('_', '-')} = {value}",
+        )
+
+    # --- this console's own workers ----------------------------------------------------------
+    async def start_workers(self, _: rq.WorkersStartRequested) -> None:
+        if self.hosted is not None:
+            await self.hosted.start(self.default_slots)
+            self.app.notify(f"started {self.hosted.slots} hosted worker slot(s)")
+            await self._refresh()
+
+    async def scale_workers(self, request: rq.WorkersScaleRequested) -> None:
+        if self.hosted is not None and self.hosted.running:
+            self.hosted.scale(self.hosted.slots + request.step)
+            self.app.notify(f"hosted slots: {self.hosted.slots}")
+            await self._refresh()
+
+    async def stop_workers(self, _: rq.WorkersStopRequested) -> None:
+        if self.hosted is not None:
+            self.hosted.stop()
+            self.app.notify("hosted workers stop after their running jobs")
+            await self._refresh()
+
+    # --- navigation --------------------------------------------------------------------------
+    def detail(self, request: rq.DetailRequested) -> None:
+        self.app.push_screen(DetailScreen(request.job_id, follow=request.follow))
+
+    def quit(self, _: rq.QuitRequested) -> None:
+        """Leave at once, unless this console's own workers are running jobs: then ask."""
+        running = self.hosted.running_jobs if self.hosted is not None else []
+        if not running:
+            self.app.exit()
+            return
+        count = len(running)
+        question = Text.assemble(
+            "This console's workers are running ",
+            (f"{count} job{'s' * (count != 1)}", "bold"),
+            f": {clean_line(', '.join(running[:3]), 60)}{', ...' * (count > 3)}\n",
+            "Quitting kills them; each goes back to pending with no attempt spent, ",
+            "and runs again on the next worker.",
+        )
+        self._confirm("Quit", question, "Quit", self.app.exit)
+
+
+def _entry(handler: Callable[[Operator, R], Awaitable[None] | None]) -> Handler:
+    """Typed per request in ``Operator``; ``_HANDLERS`` pairs each with its own type."""
+    return cast(Handler, handler)
+
+
+def _push(screen: Callable[[], Screen[None]]) -> Handler:
+    def handler(operator: Operator, _: rq.Request) -> None:
+        operator.app.push_screen(screen())
+
+    return handler
+
+
+#: The message map: each request type and what carries it out.
+_HANDLERS: dict[type[rq.Request], Handler] = {
+    rq.RetryRequested: _entry(Operator.retry),
+    rq.RetryDeadRequested: _entry(Operator.retry_dead),
+    rq.CancelRequested: _entry(Operator.cancel),
+    rq.PurgeRequested: _entry(Operator.purge),
+    rq.EnqueueRequested: _entry(Operator.enqueue),
+    rq.ConfigChangeRequested: _entry(Operator.set_config),
+    rq.WorkersStartRequested: _entry(Operator.start_workers),
+    rq.WorkersScaleRequested: _entry(Operator.scale_workers),
+    rq.WorkersStopRequested: _entry(Operator.stop_workers),
+    rq.DetailRequested: _entry(Operator.detail),
+    rq.ConfigScreenRequested: _push(ConfigScreen),
+    rq.WorkersScreenRequested: _push(WorkersScreen),
+    rq.HelpRequested: _push(HelpScreen),
+    rq.QuitRequested: _entry(Operator.quit),
+}

@@ -1,0 +1,126 @@
+"""What screens ask of the app: typed requests posted up, handled by the app's one gate.
+
+Screens never write, open screens or quit themselves: they post one of these, and
+``QueueApp.on_request`` decides (read-only refusal, confirmation, the store call, the refresh).
+Every request shares the handler name ``on_request``, so the gate cannot be bypassed by a
+request type it forgot to handle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.message import Message
+
+from queuectl_core.models import Job, JobState
+
+
+class Request(Message):
+    """Base of every operator request; ``write`` ones are refused in a read-only console."""
+
+    #: Writes to the store, or starts/stops this console's workers.
+    write: ClassVar[bool] = True
+    #: How the read-only refusal names it (the key's own description, lower case).
+    what: ClassVar[str] = "this action"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        cls.handler_name = "on_request"
+
+
+@dataclass
+class RetryRequested(Request):
+    """``queuectl retry``: failed runs now; dead, cancelled, completed start over."""
+
+    what: ClassVar[str] = "retry"
+    job_ids: tuple[str, ...]
+
+
+class RetryDeadRequested(Request):
+    """Every job in the DLQ back to pending (after a confirm that shows how many)."""
+
+    what: ClassVar[str] = "retry dlq"
+
+
+@dataclass
+class CancelRequested(Request):
+    """Cancel ``job`` after a confirm (its command and state are shown in the question)."""
+
+    what: ClassVar[str] = "cancel"
+    job: Job
+
+
+@dataclass
+class PurgeRequested(Request):
+    """Open the purge dialog, preset to ``view`` when that is a finished state."""
+
+    what: ClassVar[str] = "purge"
+    view: JobState | None
+
+
+class EnqueueRequested(Request):
+    """Open the new-job dialog; its spec is enqueued."""
+
+    what: ClassVar[str] = "new job"
+
+
+@dataclass
+class ConfigChangeRequested(Request):
+    """Store ``value`` (already validated by the config screen) as config key ``name``."""
+
+    what: ClassVar[str] = "edit"
+    name: str
+    value: str
+
+
+class WorkersStartRequested(Request):
+    """Start this console's own worker slots."""
+
+    what: ClassVar[str] = "start hosted"
+
+
+@dataclass
+class WorkersScaleRequested(Request):
+    """``step`` more (or fewer) hosted slots."""
+
+    what: ClassVar[str] = "more slots"
+    step: int
+
+
+class WorkersStopRequested(Request):
+    """Hosted slots stop claiming and exit after their running jobs."""
+
+    what: ClassVar[str] = "stop hosted"
+
+
+# --- navigation: not writes ------------------------------------------------------------------
+@dataclass
+class DetailRequested(Request):
+    write: ClassVar[bool] = False
+    job_id: str
+    follow: bool = False
+
+
+class ConfigScreenRequested(Request):
+    write: ClassVar[bool] = False
+
+
+class WorkersScreenRequested(Request):
+    write: ClassVar[bool] = False
+
+
+class HelpRequested(Request):
+    write: ClassVar[bool] = False
+
+
+class QuitRequested(Request):
+    """Leave, asking first when this console's own workers are running jobs."""
+
+    write: ClassVar[bool] = False
+
+
+#: Key actions (binding names) that write or start/stop workers: greyed out in --readonly.
+WRITE_ACTIONS = frozenset(
+    {"retry", "retry_all", "cancel", "purge", "enqueue", "edit", "save", "start", "stop", "scale"}
+)
