@@ -56,7 +56,8 @@ class QueueApp(App[None]):
         self.live = live
         self.readonly = readonly
         self.interval = interval
-        self.hosted = HostedWorkers(url) if workers or not readonly else None
+        #: None in a read-only console: it hosts no workers at all.
+        self.hosted = None if readonly else HostedWorkers(url)
         self._start_workers = workers
         #: Slots the workers pane starts when asked (``s``).
         self.default_slots = workers or 2
@@ -114,7 +115,7 @@ class QueueApp(App[None]):
             self.exit(message=str(exc), return_code=1)
             return
         await self.refresh_data(force=True)
-        if self._start_workers and self.hosted is not None:
+        if self._start_workers and self.hosted is not None and self.allows("start"):
             await self.hosted.start(self._start_workers)
         self.ready.set()
         self.refresh_bindings()  # actions greyed out while the store was opening come alive

@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from queuectl_core.config import Config
 from queuectl_core.models import Attempt, Job, JobState, Output
 from queuectl_tui.snapshot import Snapshot
 
@@ -18,7 +17,6 @@ from queuectl_tui.snapshot import Snapshot
 class Reads(Protocol):
     """The store's queries a screen may run (``Store`` satisfies it; no write is in reach)."""
 
-    async def get_config(self) -> Config: ...
     async def get_job(self, job_id: str) -> Job | None: ...
     async def list_jobs(
         self,

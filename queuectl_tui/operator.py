@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from queuectl_core.errors import QueueError
 from queuectl_core.models import JobSpec, JobState
+from queuectl_core.present import thousands
 from queuectl_core.store.base import Store
 from queuectl_tui import requests as rq
 from queuectl_tui.hosting import HostedWorkers
@@ -27,7 +28,7 @@ from queuectl_tui.screens.help import HelpScreen
 from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.snapshot import Snapshot
-from queuectl_tui.text import clean_line, thousands
+from queuectl_tui.text import clean_line
 
 T = TypeVar("T")
 R = TypeVar("R", bound=rq.Request)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from queuectl_core.config import Config
 from queuectl_core.models import JobState, Metrics, WorkerInfo
+from queuectl_core.present import heartbeat_live
 from queuectl_core.store.base import Store
 
 #: Metrics scan the last hour of completions; at most this often even when the store is busy.
@@ -31,7 +32,7 @@ class Snapshot:
 
     def is_stale(self, worker: WorkerInfo) -> bool:
         """No heartbeat for a whole lease: its jobs are about to be recovered."""
-        return self.now - worker.heartbeat_at > self.config.lease_timeout
+        return not heartbeat_live(worker, self.now, self.config.lease_timeout)
 
     @property
     def live_workers(self) -> list[WorkerInfo]:

@@ -181,19 +181,3 @@ def print_json(document: object) -> None:
 def safe(text: str) -> str:
     """Neutralise terminal control sequences: ESC and friends become visible ``\\x1b``."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def ago(moment: float | None, now: float) -> str:
-    """``5s ago`` / ``in 4s`` / ``-``."""
-    if moment is None:
-        return "-"
-    delta = now - moment
-    word = "ago" if delta >= 0 else "in"
-    seconds = abs(delta)
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
-        if seconds >= size:
-            amount = f"{int(seconds // size)}{unit}"
-            break
-    else:
-        amount = f"{int(seconds)}s"
-    return f"{amount} ago" if word == "ago" else f"in {amount}"

@@ -7,7 +7,6 @@ import time
 import click
 
 from queuectl_core.cli.common import (
-    ago,
     attempt_dict,
     complete_job_ids,
     examples,
@@ -23,6 +22,7 @@ from queuectl_core.cli.common import (
 from queuectl_core.errors import JobNotFound
 from queuectl_core.liveness import process_gone
 from queuectl_core.models import Job, JobSort, JobState, WorkerInfo
+from queuectl_core.present import relative
 from queuectl_core.store.base import Store, describe
 
 
@@ -69,7 +69,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
                 w.pid,
                 w.slots,
                 ",".join(w.current_jobs) or "-",
-                ago(w.heartbeat_at, now),
+                relative(w.heartbeat_at, now, exact=True) or "-",
             )
             for w in workers
         ],
@@ -91,7 +91,7 @@ def job_rows(jobs: list[Job]) -> list[tuple[object, ...]]:
                 f"{job.attempts}/{job.max_attempts}",
                 job.priority,
                 job.queue,
-                ago(when, now),
+                relative(when, now, exact=True) or "-",
                 job.exit_code if job.exit_code is not None else "-",
                 command,
             )

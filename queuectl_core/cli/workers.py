@@ -14,6 +14,7 @@ import click
 from queuectl_core.cli.common import duration, store_url, with_store
 from queuectl_core.cli.inspect import live_workers
 from queuectl_core.errors import StoreMissing
+from queuectl_core.present import signal_name
 from queuectl_core.store.base import Store, open_store
 from queuectl_core.worker import WorkerPool, parse_queues
 from queuectl_core.worklog import configure
@@ -43,7 +44,7 @@ async def _serve(url: str, count: int, queues: list[str] | None, drain: bool) ->
         if signals == 1:
             logging.getLogger("queuectl.worker").warning(
                 "%s: finishing %d running jobs (again to interrupt them)",
-                signal.Signals(signum).name,
+                signal_name(signum),
                 len(pool.running),
             )
             pool.stop()

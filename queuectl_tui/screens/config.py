@@ -61,10 +61,11 @@ class ConfigScreen(LiveScreen):
         self.console.request_refresh()
 
     async def reload(self, changed: bool) -> None:
-        if not changed and self._loaded:
+        snapshot = self.console.snapshot  # the app loads the config with every snapshot
+        if snapshot is None or (not changed and self._loaded):
             return
         self._loaded = True
-        self._config = await self.console.reads.get_config()
+        self._config = snapshot.config
         table = self.query_one("#config", DataTable)
         for name, key in KEYS.items():
             value = getattr(self._config, name)

@@ -15,9 +15,10 @@ from queuectl_core.models import (
     JobState,
     Output,
 )
+from queuectl_core.present import duration, exit_text, relative
 from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen
-from queuectl_tui.text import clean_line, duration, exit_text, relative
+from queuectl_tui.text import clean_line
 from queuectl_tui.theme import state_style
 from queuectl_tui.widgets.job_fields import job_fields
 from queuectl_tui.widgets.key_footer import KeyFooter

@@ -11,9 +11,10 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from queuectl_core.models import CANCELLABLE_STATES, RETRYABLE_STATES, JobState
+from queuectl_core.present import thousands
 from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen
-from queuectl_tui.text import clean_line, thousands
+from queuectl_tui.text import clean_line
 from queuectl_tui.widgets.counts import CountsPane
 from queuectl_tui.widgets.empty_hint import EmptyHint
 from queuectl_tui.widgets.job_table import JobTable

@@ -15,8 +15,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from queuectl_core.errors import InvalidInput, QueueError
 from queuectl_core.models import FINISHED_STATES, JobState
+from queuectl_core.present import thousands
 from queuectl_core.validation import parse_duration
-from queuectl_tui.text import thousands
 
 
 @dataclass(frozen=True, slots=True)

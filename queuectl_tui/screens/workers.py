@@ -8,10 +8,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from queuectl_core.models import WorkerInfo
+from queuectl_core.present import span
 from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.snapshot import Snapshot
-from queuectl_tui.text import ago, clean_line
+from queuectl_tui.text import clean_line
 from queuectl_tui.theme import variable
 from queuectl_tui.widgets.key_footer import KeyFooter
 
@@ -89,7 +90,7 @@ class WorkersScreen(LiveScreen):
             Text(f"{len(worker.current_jobs)}/{slots}", justify="right"),
             Text(clean_line(",".join(worker.queues) or "all", 30)),
             Text(clean_line(jobs, 60), no_wrap=True, overflow="ellipsis"),
-            Text(f"{ago(snapshot.now - worker.heartbeat_at)} ago", justify="right"),
+            Text(f"{span(snapshot.now - worker.heartbeat_at)} ago", justify="right"),
             status,
         ]
 

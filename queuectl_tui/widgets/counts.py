@@ -8,8 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
 from queuectl_core.models import JobState
+from queuectl_core.present import thousands
 from queuectl_tui.snapshot import Snapshot
-from queuectl_tui.text import thousands
 from queuectl_tui.theme import state_style, variable
 
 _LABELS = {JobState.PROCESSING: "running"}

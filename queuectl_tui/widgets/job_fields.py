@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from queuectl_core.models import Job
-from queuectl_tui.text import clean_line, exit_text, relative, timestamp
+from queuectl_core.present import exit_text, relative, timestamp
+from queuectl_tui.text import clean_line
 
 
 def _time(moment: float | None, now: float, wide: bool) -> Text:

@@ -12,7 +12,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from queuectl_core.models import Job, JobState
-from queuectl_tui.text import exit_text, inert, relative
+from queuectl_core.present import exit_text, relative
+from queuectl_tui.text import inert
 from queuectl_tui.theme import state_style
 
 #: (key, label, width); command takes what is left. Narrow terminals drop priority and queue.

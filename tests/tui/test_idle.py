@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
+from queuectl_core.present import relative
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.workers import WorkersScreen
-from queuectl_tui.text import relative
 from queuectl_tui.widgets.job_table import JobTable
 
 from .support import NOW, press, settle

@@ -12,13 +12,13 @@ import pytest
 from textual.widgets import DataTable
 
 from queuectl_core.models import JobSpec
+from queuectl_core.present import duration, exit_text, relative, span, timestamp
 from queuectl_core.store.base import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.workers import WorkersScreen
-from queuectl_tui.text import ago, duration, exit_text, relative, timestamp
 from queuectl_tui.widgets.job_table import JobTable
 
 from .support import NOW, fixed_clock, press, settle
@@ -82,8 +82,8 @@ def test_formatting_is_total() -> None:
         assert isinstance(duration(now, moment, now), str)
     for moment in [*MOMENTS, float("nan")]:
         assert isinstance(timestamp(moment), str)
-        assert isinstance(ago(moment), str)
-        assert len(ago(moment)) <= 7
+        assert isinstance(span(moment), str)
+        assert len(span(moment)) <= 7
     for code in NUMBERS:
         assert isinstance(exit_text(code), str)
     assert timestamp(253_402_300_799.0) == "9999-12-31 23:59:59Z"
