@@ -106,3 +106,17 @@ def test_no_import_cycle_in_the_console() -> None:
     found = cycles(import_graph())
     if found:
         pytest.fail("import cycles: " + "; ".join(" <-> ".join(c) for c in found))
+
+
+def test_screens_and_widgets_reach_neither_the_app_nor_the_store() -> None:
+    """Dependencies point one way: screens see the app only through ``console.Console``."""
+    graph = import_graph()
+    screens = [m for m in graph if m.startswith(("queuectl_tui.screens", "queuectl_tui.widgets"))]
+    assert screens
+    for module in screens:
+        assert "queuectl_tui.app" not in graph[module], module
+        assert "queuectl_tui.operator" not in graph[module], module
+        path = ROOT / module.replace(".", "/")
+        source = (path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text()
+        assert "queuectl_core.store" not in source, module
+        assert ".store." not in source and ".store)" not in source, module
