@@ -179,12 +179,12 @@ class QueueApp(App[None]):
             )
         return self.readonly
 
-    async def on_request(self, request: Request) -> None:
+    def on_request(self, request: Request) -> None:
         """Every request a screen posts ends here (see ``operator._HANDLERS``)."""
         request.stop()
         if request.write and (self.refuses(request.what) or not self.store_open):
             return
-        await self.operator.handle(request)
+        self.operator.handle(request)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -2,7 +2,8 @@
 
 Only ``QueueApp.on_request`` calls ``Operator.handle``, after the read-only check; each write
 runs in a worker (never in a message handler), a ``QueueError`` becomes one error
-notification, and the app refreshes right after its own write.
+notification, and the app refreshes right after its own write. ``_HANDLERS`` is the message
+map.
 """
 
 from __future__ import annotations
@@ -56,10 +57,11 @@ class Operator:
         self.hosted = hosted
         self.default_slots = default_slots
 
-    async def handle(self, request: rq.Request) -> None:
+    def handle(self, request: rq.Request) -> None:
+        """Carry ``request`` out; anything that waits on I/O runs in a worker."""
         result = _HANDLERS[type(request)](self, request)
         if result is not None:
-            await result
+            self.app.run_worker(result, group="actions")
 
     def act(self, call: Callable[[], Awaitable[T]], done: Callable[[T], str]) -> None:
         """Run one store write in a worker; report it; refresh right after."""

@@ -313,3 +313,15 @@ async def test_the_gate_refuses_every_posted_write_in_readonly(seeded: str, stor
         assert app.hosted is None
     assert await store.counts() == before
     assert (await store.get_config()).max_retries != 9
+
+
+def test_every_request_type_is_in_the_message_map() -> None:
+    from queuectl_tui import operator, requests
+
+    kinds = [
+        kind
+        for kind in vars(requests).values()
+        if isinstance(kind, type) and issubclass(kind, requests.Request)
+    ]
+    assert set(kinds) - {requests.Request} == set(operator._HANDLERS)
+    assert all(kind.handler_name == "on_request" for kind in kinds)
