@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from textual.widgets import Button, Input, Static
 
 from queuectl_core.models import JobState
@@ -54,24 +55,16 @@ async def test_retry_moves_a_dead_job_out_of_the_dlq(app: QueueApp, store: Store
         assert ids(app) == ["sync-002"]
 
 
-async def test_retry_restarts_a_completed_job_as_queuectl_retry_does(
-    app: QueueApp, store: Store
+@pytest.mark.parametrize("job_id", ["job-0048", "hang-001"])  # completed, cancelled
+async def test_retry_restarts_a_finished_job_as_queuectl_retry_does(
+    app: QueueApp, store: Store, job_id: str
 ) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        select(app, "job-0048")
+        select(app, job_id)
         assert app.screen.check_action("retry", ()) is True
         await press(pilot, "r")
-        job = await store.get_job("job-0048")
-        assert job is not None and job.state == JobState.PENDING and job.attempts == 0
-
-
-async def test_retry_restarts_a_cancelled_job(app: QueueApp, store: Store) -> None:
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        select(app, "hang-001")
-        await press(pilot, "r")
-        job = await store.get_job("hang-001")
+        job = await store.get_job(job_id)
         assert job is not None and job.state == JobState.PENDING and job.attempts == 0
 
 
