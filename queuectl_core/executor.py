@@ -10,9 +10,10 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from queuectl_core.lifecycle import STOP_ERRORS, OutcomeKind
 from queuectl_core.models import Job, Outcome
 from queuectl_core.output import BoundedOutput
-from queuectl_core.reaper import TAG_NAME
+from queuectl_core.reaper import TAG_NAME, kill_tagged, tag
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 PIPE_GRACE = 0.2  # how long to keep reading after the shell exits (grandchildren may hold pipes)
@@ -71,21 +72,45 @@ class Execution:
     stdout: BoundedOutput
     stderr: BoundedOutput
     process: asyncio.subprocess.Process | None = None
-    stop_reason: str | None = None
+    #: Why the command was stopped from outside (or timed out); None while it ends by itself.
+    stop: OutcomeKind | None = None
+    #: Environment entries every process of this attempt inherits: how a kill finds the ones
+    #: that left the process group (``setsid``).
+    tags: tuple[bytes, ...] = ()
     flushed: tuple[int, int] = (-1, -1)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def kill(self, reason: str) -> None:
+    def kill(self, why: OutcomeKind) -> None:
         """Terminate the whole tree (TERM, then KILL after a grace), recording why."""
-        if self.stop_reason is None:
-            self.stop_reason = reason
+        if self.stop is None:
+            self.stop = why
         if self.process is not None and self.process.returncode is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
+            self.signal_tree(signal.SIGTERM)
             asyncio.get_running_loop().call_later(KILL_GRACE, self._force)
 
     def _force(self) -> None:
         if self.process is not None and not self.done.is_set():
-            _signal_group(self.process.pid, signal.SIGKILL)
+            self.signal_tree(signal.SIGKILL)
+
+    def signal_group(self, signum: int) -> None:
+        if self.process is not None:
+            _signal_group(self.process.pid, signum)
+
+    def signal_tree(self, signum: int) -> None:
+        """Signal the command's process group and every process carrying this attempt's tags.
+
+        The /proc scan costs a few milliseconds, so it is done only when the attempt is stopped
+        from outside or times out, never on the normal exit path.
+        """
+        self.signal_group(signum)
+        if self.tags:
+            kill_tagged(*self.tags, signum=signum)
+
+    def kind(self, outcome: Outcome) -> OutcomeKind:
+        """How the attempt ended: the stop reason, else whether the command succeeded."""
+        if self.stop is not None:
+            return self.stop
+        return OutcomeKind.OK if outcome.succeeded else OutcomeKind.FAILED
 
     def output_changed(self) -> bool:
         return self.flushed != (self.stdout.version, self.stderr.version)
@@ -106,12 +131,12 @@ async def _pump(stream: asyncio.StreamReader | None, sink: BoundedOutput) -> Non
         sink.write(chunk)
 
 
-def describe(returncode: int, timed_out: float | None, stop_reason: str | None) -> Outcome:
+def describe(returncode: int, stop: OutcomeKind | None, timeout: float | None) -> Outcome:
     """Exit status -> (exit_code, human error). Signals are negative exit codes."""
-    if stop_reason is not None:
-        return Outcome(returncode, stop_reason)
-    if timed_out is not None:
-        return Outcome(returncode, f"timed out after {timed_out:g}s")
+    if stop is OutcomeKind.TIMED_OUT:
+        return Outcome(returncode, f"timed out after {timeout or 0:g}s")
+    if stop is not None:
+        return Outcome(returncode, STOP_ERRORS[stop])
     if returncode == 0:
         return Outcome(0, None)
     if returncode == 127:
@@ -127,6 +152,23 @@ def describe(returncode: int, timed_out: float | None, stop_reason: str | None) 
     return Outcome(returncode, f"exit {returncode}")
 
 
+async def _settle(execution: Execution, pumps: list[asyncio.Task[None]]) -> None:
+    """After the shell's exit: kill what it left behind and finish reading, never waiting long."""
+    # A stopped or timed-out attempt also loses what left the group: nothing of it survives.
+    if execution.stop is not None:
+        execution.signal_tree(signal.SIGKILL)
+    if not all(pump.done() for pump in pumps):
+        await asyncio.wait(pumps, timeout=PIPE_GRACE)
+    # Whatever the shell left behind in its group dies with it; we never wait on their pipes.
+    execution.signal_group(signal.SIGKILL)
+    if not all(pump.done() for pump in pumps):
+        await asyncio.wait(pumps, timeout=PIPE_GRACE)
+    if not all(pump.done() for pump in pumps):
+        # A process that left the group (setsid) still holds a pipe: stop reading it.
+        for pump in pumps:
+            pump.cancel()
+
+
 async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
     """Run the job's command to the end (or its timeout, or a kill) and describe how it ended."""
     job = execution.job
@@ -138,8 +180,10 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         b"QUEUECTL_JOB_ID": os.fsencode(job.id),
         b"QUEUECTL_ATTEMPT": b"%d" % job.attempts,
     }
+    execution.tags = (tag("QUEUECTL_JOB_ID", job.id),)
     if reaper is not None:
         env[TAG_NAME.encode()] = os.fsencode(reaper.tag)
+        execution.tags += (tag(TAG_NAME, reaper.tag),)
     loop = asyncio.get_running_loop()
     try:
         transport, protocol = await loop.subprocess_exec(
@@ -164,38 +208,29 @@ async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
         asyncio.ensure_future(_pump(process.stdout, execution.stdout)),
         asyncio.ensure_future(_pump(process.stderr, execution.stderr)),
     ]
-    if execution.stop_reason is not None:  # killed before it even started
-        execution.kill(execution.stop_reason)
-    timed_out = None
+    if execution.stop is not None:  # killed before it even started
+        execution.kill(execution.stop)
     try:
         if job.timeout is None:
             await protocol.exited
         else:
             await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout)
     except TimeoutError:
-        timed_out = job.timeout
-        _signal_group(process.pid, signal.SIGTERM)
+        if execution.stop is None:
+            execution.stop = OutcomeKind.TIMED_OUT
+        execution.signal_tree(signal.SIGTERM)
         try:
             await asyncio.wait_for(asyncio.shield(protocol.exited), KILL_GRACE)
         except TimeoutError:
-            _signal_group(process.pid, signal.SIGKILL)
+            execution.signal_tree(signal.SIGKILL)
             await protocol.exited
     finally:
-        # Whatever the shell left behind in its group dies with it; we never wait on their pipes.
-        if not all(pump.done() for pump in pumps):
-            await asyncio.wait(pumps, timeout=PIPE_GRACE)
-        _signal_group(process.pid, signal.SIGKILL)
-        if not all(pump.done() for pump in pumps):
-            await asyncio.wait(pumps, timeout=PIPE_GRACE)
-        if not all(pump.done() for pump in pumps):
-            # A process that left the group (setsid) still holds a pipe: stop reading it.
-            for pump in pumps:
-                pump.cancel()
+        await _settle(execution, pumps)
         transport.close()
         execution.done.set()
     returncode = transport.get_returncode()
     assert returncode is not None
-    outcome = describe(returncode, timed_out, execution.stop_reason)
+    outcome = describe(returncode, execution.stop, job.timeout)
     return Outcome(
         outcome.exit_code, outcome.error, execution.stdout.text(), execution.stderr.text()
     )

@@ -136,7 +136,8 @@ class Finish:
 
     job_id: str
     worker_id: str
-    attempt: int
+    #: The fencing counter: the job's ``runs`` when this worker claimed it.
+    run: int
     outcome: Outcome
 
 

@@ -1,8 +1,9 @@
 """The worker pool: claim -> execute -> record, with heartbeats, recovery and graceful stop.
 
 One process runs one pool with N slots. Its tasks are independent so none starves another:
-the dispatcher records finished attempts and claims for idle slots in one transaction; each job
-runs in its own task; the heartbeat renews leases and learns of cancels and stop
+the dispatcher records every ended attempt (``WorkerPool._record`` queues it, whatever the outcome,
+an interrupted release included) and claims for idle slots in one transaction; each job runs in
+its own task; the heartbeat renews leases and learns of cancels and stop
 requests; the flusher saves live output every half second; the recovery task returns jobs of
 dead workers, even while every slot is busy.
 """
@@ -21,11 +22,13 @@ from queuectl_core.config import Config
 from queuectl_core.errors import InvalidInput, QueueError, StoreUnavailable
 from queuectl_core.executor import Execution, Reaper, execute, install_child_watcher
 from queuectl_core.ids import new_worker_id
+from queuectl_core.lifecycle import Ended, OutcomeKind, spends_attempt
 from queuectl_core.liveness import process_gone
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.store.base import Store
 from queuectl_core.validation import QUEUE_RE
+from queuectl_core.wake import WakeKind
 
 log = logging.getLogger("queuectl.worker")
 FLUSH_INTERVAL = 0.5
@@ -53,7 +56,7 @@ class WorkerPool:
         self.config = Config()
         self._executions: dict[str, Execution] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._finished: list[Finish] = []
+        self._ended: list[Ended] = []
         self._wake = asyncio.Event()
         self._beat_now = asyncio.Event()
         self._stopping = False
@@ -74,7 +77,7 @@ class WorkerPool:
         if interrupt and not self._interrupt:
             self._interrupt = True
             for execution in self._executions.values():
-                execution.kill("interrupted")
+                execution.kill(OutcomeKind.INTERRUPTED)
         self._wake.set()
 
     def resize(self, slots: int) -> None:
@@ -83,8 +86,8 @@ class WorkerPool:
         self._wake.set()
         self._beat_now.set()  # the heartbeat re-registers the new slot count
 
-    def _on_wake(self, kind: str) -> None:
-        if kind == "control":
+    def _on_wake(self, kind: WakeKind) -> None:
+        if kind is WakeKind.CONTROL:
             self._beat_now.set()
         else:
             self._wake.set()
@@ -126,35 +129,28 @@ class WorkerPool:
 
     # --- claiming ---------------------------------------------------------------------------
     async def _dispatch(self) -> None:
-        """Record what finished and claim for idle slots, until stopped and all results are in."""
+        """Record what ended and claim for idle slots, until stopped and every result is in."""
         failures = 0
         while True:
             self._wake.clear()
-            finishes, self._finished = self._finished, []
+            ended, self._ended = self._ended, []
             free = 0 if self._stopping else self.slots - len(self._executions)
             jobs: list[Job] = []
-            if finishes or free > 0:
+            if ended or free > 0:
                 try:
-                    owned, jobs = await self.store.finish_and_claim(
-                        finishes,
-                        self.worker_id,
-                        self.queues,
-                        max(free, 0),
-                        self.config.lease_timeout,
-                    )
+                    jobs = await self._record_and_claim(ended, max(free, 0))
                     failures = 0
                 except StoreUnavailable as exc:
                     failures += 1
-                    self._finished = finishes + self._finished
+                    self._ended = ended + self._ended
                     log.warning("store unavailable, retrying: %s", exc)
                     await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
                     continue
-                _report_fenced(finishes, owned)
                 for job in jobs:
                     self._start(job)
                 if free > 0 and len(jobs) == free:
                     continue
-            if self._stopping and not self._executions and not self._finished:
+            if self._stopping and not self._executions and not self._ended:
                 return
             timeout = None
             if free > 0 and not jobs:
@@ -163,8 +159,24 @@ class WorkerPool:
                 timeout = await self._idle_timeout()
             await self._sleep(timeout)
 
+    async def _record_and_claim(self, ended: list[Ended], free: int) -> list[Job]:
+        """Release interrupted attempts, record the rest and claim up to ``free`` jobs.
+
+        Each call is idempotent under fencing, so a retry after a store outage is harmless.
+        """
+        for item in ended:
+            if not spends_attempt(item.kind):
+                release = item.finish
+                await self.store.release(release.job_id, release.worker_id, release.run)
+        finishes = [item.finish for item in ended if spends_attempt(item.kind)]
+        owned, jobs = await self.store.finish_and_claim(
+            finishes, self.worker_id, self.queues, free, self.config.lease_timeout
+        )
+        _report_fenced(finishes, owned)
+        return jobs
+
     async def _drained(self) -> bool:
-        if not self.drain or self._executions or self._finished:
+        if not self.drain or self._executions or self._ended:
             return False
         try:
             return not await self.store.has_unfinished(self.queues)
@@ -194,22 +206,26 @@ class WorkerPool:
         task.add_done_callback(self._tasks.discard)
 
     async def _run_job(self, execution: Execution) -> None:
-        job = execution.job
         try:
             outcome = await execute(execution, self._reaper)
         except Exception as exc:  # a bug here must not kill the pool; the job fails visibly
-            log.exception("job %s: executor error", job.id)
+            log.exception("job %s: executor error", execution.job.id)
             outcome = Outcome(None, f"worker error: {exc}")
-        finally:
-            del self._executions[job.id]
-        if execution.stop_reason == "interrupted":
-            with contextlib.suppress(StoreUnavailable):
-                await self.store.release(job.id, self.worker_id, job.runs)
-            self._wake.set()
-            return
-        self.jobs_done += 1
-        log.debug("job %s finished: %s", job.id, outcome.error or "ok")
-        self._finished.append(Finish(job.id, self.worker_id, job.runs, outcome))
+        self._record(execution, outcome)
+
+    def _record(self, execution: Execution, outcome: Outcome) -> None:
+        """The single record point: every ended attempt is queued here for the dispatcher.
+
+        Synchronous on purpose: the job leaves ``_executions`` and enters ``_ended`` in one step,
+        so the dispatcher can never see it in neither and exit with its result unrecorded.
+        """
+        job = execution.job
+        del self._executions[job.id]
+        kind = execution.kind(outcome)
+        if spends_attempt(kind):
+            self.jobs_done += 1
+        log.debug("job %s ended: %s (%s)", job.id, kind, outcome.error or "ok")
+        self._ended.append(Ended(kind, Finish(job.id, self.worker_id, job.runs, outcome)))
         self._wake.set()
 
     # --- periodic tasks -----------------------------------------------------------------------
@@ -258,7 +274,7 @@ class WorkerPool:
             if execution is not None:
                 current = await self.store.get_job(job_id)
                 cancelled = current is not None and current.state == JobState.CANCELLED
-                execution.kill("cancelled" if cancelled else "lease lost to another worker")
+                execution.kill(OutcomeKind.CANCELLED if cancelled else OutcomeKind.LEASE_LOST)
         if beat.stop_requested and not self._stopping:
             log.info("stop requested through the store")
             self.stop()
