@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from queuectl_core.config import Config
 from queuectl_core.errors import InvalidInput, QueueError, StoreUnavailable
-from queuectl_core.executor import Execution, Reaper, execute, install_child_watcher
+from queuectl_core.executor import Environment, Execution, Reaper, execute
 from queuectl_core.ids import new_worker_id
 from queuectl_core.lifecycle import Ended, OutcomeKind, spends_attempt
 from queuectl_core.liveness import process_gone
@@ -63,6 +63,7 @@ class WorkerPool:
         self._interrupt = False
         self._reap = reap
         self._reaper: Reaper | None = None
+        self._env = Environment(None)
         self.jobs_done = 0
         self._registered_slots = slots
 
@@ -94,9 +95,9 @@ class WorkerPool:
 
     async def run(self) -> None:
         """Serve until stopped (or, with ``drain``, until nothing is left to do)."""
-        install_child_watcher()
         self.config = await self.store.get_config()
         self._reaper = Reaper(self.worker_id) if self._reap else None
+        self._env = Environment(self._reaper)
         info = self._info()
         await self.store.register_worker(info)
         await self.store.listen(self.worker_id, self._on_wake)
@@ -207,7 +208,7 @@ class WorkerPool:
 
     async def _run_job(self, execution: Execution) -> None:
         try:
-            outcome = await execute(execution, self._reaper)
+            outcome = await execute(execution, self._env)
         except Exception as exc:  # a bug here must not kill the pool; the job fails visibly
             log.exception("job %s: executor error", execution.job.id)
             outcome = Outcome(None, f"worker error: {exc}")

@@ -23,7 +23,7 @@ async def test_interrupt_releases_every_running_job(store: Store, round_: int) -
 
     def all_running() -> bool:
         return len(pool.running) == SLOTS and all(
-            e.process is not None for e in pool._executions.values()
+            e.child is not None for e in pool._executions.values()
         )
 
     await wait_for(all_running, timeout=20)
