@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import socket
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
 from queuectl_core.config import Config
@@ -33,6 +34,11 @@ from queuectl_core.wake import WakeKind
 log = logging.getLogger("queuectl.worker")
 FLUSH_INTERVAL = 0.5
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+#: Claim ahead only while jobs take less than this (seconds, moving average), and only as many
+#: as the slots finish in about that time: a buffered job waits at most ~AHEAD_WAIT, and jobs
+#: long enough for another worker to want them are never hoarded.
+AHEAD_WAIT = 0.05
+AHEAD_PER_SLOT = 8
 
 
 class WorkerPool:
@@ -57,6 +63,9 @@ class WorkerPool:
         self._executions: dict[str, Execution] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._ended: list[Ended] = []
+        #: Claimed ahead, not started yet (leased to us; released if we stop).
+        self._ready: deque[Job] = deque()
+        self._typical = 1.0  # moving average of job durations (s): no claim-ahead at first
         self._wake = asyncio.Event()
         self._beat_now = asyncio.Event()
         self._stopping = False
@@ -75,6 +84,11 @@ class WorkerPool:
     def stop(self, *, interrupt: bool = False) -> None:
         """Stop claiming; let running jobs finish, or with ``interrupt`` kill and release them."""
         self._stopping = True
+        while self._ready:  # never started: give them back without spending an attempt
+            job = self._ready.popleft()
+            outcome = Outcome(None, "interrupted")
+            finish = Finish(job.id, self.worker_id, job.runs, outcome)
+            self._ended.append(Ended(OutcomeKind.INTERRUPTED, finish))
         if interrupt and not self._interrupt:
             self._interrupt = True
             for execution in self._executions.values():
@@ -135,11 +149,11 @@ class WorkerPool:
         while True:
             self._wake.clear()
             ended, self._ended = self._ended, []
-            free = 0 if self._stopping else self.slots - len(self._executions)
+            free = self._wanted()
             jobs: list[Job] = []
             if ended or free > 0:
                 try:
-                    jobs = await self._record_and_claim(ended, max(free, 0))
+                    jobs = await self._record_and_claim(ended, free)
                     failures = 0
                 except StoreUnavailable as exc:
                     failures += 1
@@ -147,18 +161,34 @@ class WorkerPool:
                     log.warning("store unavailable, retrying: %s", exc)
                     await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
                     continue
-                for job in jobs:
-                    self._start(job)
+                if self._stopping:  # stopped during the claim: give them back
+                    self._ready.extend(jobs)
+                    self.stop()
+                    continue
+                self._ready.extend(jobs)
+                self._fill()
                 if free > 0 and len(jobs) == free:
                     continue
             if self._stopping and not self._executions and not self._ended:
                 return
             timeout = None
-            if free > 0 and not jobs:
+            if len(self._executions) < self.slots and not self._stopping and not jobs:
                 if await self._drained():
                     return
                 timeout = await self._idle_timeout()
             await self._sleep(timeout)
+
+    def _wanted(self) -> int:
+        """How many jobs to claim now: one per idle slot, plus some ahead when jobs are short."""
+        if self._stopping:
+            return 0
+        ahead = min(AHEAD_PER_SLOT, int(AHEAD_WAIT / self._typical)) * self.slots
+        return max(0, self.slots + ahead - len(self._executions) - len(self._ready))
+
+    def _fill(self) -> None:
+        """Start buffered jobs on idle slots."""
+        while self._ready and len(self._executions) < self.slots and not self._stopping:
+            self._start(self._ready.popleft())
 
     async def _record_and_claim(self, ended: list[Ended], free: int) -> list[Job]:
         """Release interrupted attempts, record the rest and claim up to ``free`` jobs.
@@ -177,7 +207,7 @@ class WorkerPool:
         return jobs
 
     async def _drained(self) -> bool:
-        if not self.drain or self._executions or self._ended:
+        if not self.drain or self._executions or self._ended or self._ready:
             return False
         try:
             return not await self.store.has_unfinished(self.queues)
@@ -207,12 +237,16 @@ class WorkerPool:
         task.add_done_callback(self._tasks.discard)
 
     async def _run_job(self, execution: Execution) -> None:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         try:
             outcome = await execute(execution, self._env)
         except Exception as exc:  # a bug here must not kill the pool; the job fails visibly
             log.exception("job %s: executor error", execution.job.id)
             outcome = Outcome(None, f"worker error: {exc}")
+        self._typical = 0.8 * self._typical + 0.2 * (loop.time() - began)
         self._record(execution, outcome)
+        self._fill()
 
     def _record(self, execution: Execution, outcome: Outcome) -> None:
         """The single record point: every ended attempt is queued here for the dispatcher.
@@ -268,8 +302,11 @@ class WorkerPool:
     async def _beat(self) -> None:
         if self.slots != self._registered_slots:
             await self.store.register_worker(self._info())
-        running = [(e.job.id, e.job.runs) for e in self._executions.values()]
+        held = [e.job for e in self._executions.values()] + list(self._ready)
+        running = [(job.id, job.runs) for job in held]
         beat = await self.store.heartbeat(self.worker_id, running, self.config.lease_timeout)
+        if beat.lost_jobs:  # buffered jobs cancelled or taken back: just forget them
+            self._ready = deque(j for j in self._ready if j.id not in beat.lost_jobs)
         for job_id in beat.lost_jobs:
             execution = self._executions.get(job_id)
             if execution is not None:
