@@ -11,10 +11,11 @@ import sys
 from dataclasses import dataclass, field
 
 from queuectl_core.child import Child
-from queuectl_core.lifecycle import STOP_ERRORS, OutcomeKind
+from queuectl_core.lifecycle import STOP_ERRORS, OutcomeKind, previous_outcome_unknown
 from queuectl_core.models import Job, Outcome
 from queuectl_core.output import BoundedOutput
 from queuectl_core.reaper import TAG_NAME, kill_tagged, tag
+from queuectl_core.supervisor import Journal
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 PIPE_GRACE = 0.2  # how long to keep reading after the shell exits (grandchildren may hold pipes)
@@ -60,6 +61,8 @@ class Environment:
             env[os.fsencode(name)] = os.fsencode(value)
         env[b"QUEUECTL_JOB_ID"] = os.fsencode(job.id)
         env[b"QUEUECTL_ATTEMPT"] = b"%d" % job.attempts
+        if previous_outcome_unknown(job.last_error):
+            env[b"QUEUECTL_PREVIOUS_OUTCOME"] = b"lost"
         if job.cwd:
             env[b"QUEUECTL_CWD"] = os.fsencode(job.cwd)
         return env
@@ -167,8 +170,14 @@ def _start(execution: Execution, env: Environment) -> Child:
     return Child.spawn(command, env.for_job(job), execution.stdout.write, execution.stderr.write)
 
 
-async def execute(execution: Execution, env: Environment) -> Outcome:
-    """Run the job's command to the end (or its timeout, or a kill) and describe how it ended."""
+async def execute(
+    execution: Execution, env: Environment, journal: Journal | None = None
+) -> Outcome:
+    """Run the job's command to the end (or its timeout, or a kill) and describe how it ended.
+
+    The command stays a zombie until ``execution.child.reap()``: the worker reaps it once the
+    result is committed, so a supervisor can still read its exit status if the worker dies first.
+    """
     job = execution.job
     try:
         child = _start(execution, env)
@@ -177,6 +186,8 @@ async def execute(execution: Execution, env: Environment) -> Outcome:
         where = f" (cwd {job.cwd})" if job.cwd else ""
         return Outcome(None, f"cannot start: {exc.strerror or exc}{where}")
     execution.child = child
+    if journal is not None:
+        journal.spawned(child.pid, job.id, job.runs)
     if execution.stop is not None:  # killed before it even started
         execution.kill(execution.stop)
     loop = asyncio.get_running_loop()
@@ -184,10 +195,12 @@ async def execute(execution: Execution, env: Environment) -> Outcome:
     try:
         returncode = await child.exited
         await _settle(execution, child)
+    except BaseException:
+        child.reap()
+        raise
     finally:
         if timer is not None:
             timer.cancel()
-        child.reap()
         execution.done.set()
     outcome = describe(returncode, execution.stop, job.timeout)
     return Outcome(

@@ -41,3 +41,12 @@ class Ended:
 
     kind: OutcomeKind
     finish: Finish
+
+
+#: How a recovered attempt's error starts: its worker died, so its outcome is unknown.
+LOST_PREFIX = "worker lost"
+
+
+def previous_outcome_unknown(last_error: str | None) -> bool:
+    """Whether the job's previous attempt was lost with its worker (the command may have run)."""
+    return last_error is not None and last_error.startswith(LOST_PREFIX)

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import random
+import signal
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -28,6 +29,7 @@ from queuectl_core.liveness import process_gone
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.store.base import Store
+from queuectl_core.supervisor import Journal
 from queuectl_core.validation import QUEUE_RE
 from queuectl_core.wake import WakeKind
 
@@ -53,6 +55,8 @@ class WorkerPool:
         drain: bool = False,
         worker_id: str | None = None,
         reap: bool = True,
+        pid: int | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.store = store
         self.slots = slots
@@ -63,6 +67,12 @@ class WorkerPool:
         self._executions: dict[str, Execution] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._ended: list[Ended] = []
+        #: Executions whose command is a zombie until its result (in ``_ended``) is committed.
+        self._zombies: list[Execution] = []
+        self._journal = journal
+        self._pid = pid or os.getpid()
+        # A test hook: SIGKILL this worker right between that job's exit and its record.
+        self._die_at_record = os.environ.get("QUEUECTL_TEST_DIE_AT_RECORD")
         #: Claimed ahead, not started yet (leased to us; released if we stop).
         self._ready: deque[Job] = deque()
         self._typical = 1.0  # moving average of job durations (s): no claim-ahead at first
@@ -132,6 +142,9 @@ class WorkerPool:
             for task in [*helpers, *self._tasks]:
                 task.cancel()
             await asyncio.gather(*helpers, *self._tasks, return_exceptions=True)
+            self._reap_committed(
+                self._zombies
+            )  # only left on an error exit: recovery handles those jobs
             await self._shutdown(info)
 
     async def _shutdown(self, info: WorkerInfo) -> None:
@@ -149,15 +162,18 @@ class WorkerPool:
         while True:
             self._wake.clear()
             ended, self._ended = self._ended, []
+            zombies, self._zombies = self._zombies, []
             free = self._wanted()
             jobs: list[Job] = []
             if ended or free > 0:
                 try:
                     jobs = await self._record_and_claim(ended, free)
                     failures = 0
+                    self._reap_committed(zombies)
                 except StoreUnavailable as exc:
                     failures += 1
                     self._ended = ended + self._ended
+                    self._zombies = zombies + self._zombies
                     log.warning("store unavailable, retrying: %s", exc)
                     await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
                     continue
@@ -177,6 +193,14 @@ class WorkerPool:
                     return
                 timeout = await self._idle_timeout()
             await self._sleep(timeout)
+
+    def _reap_committed(self, executions: list[Execution]) -> None:
+        """Their results are committed: the exit statuses are no longer needed."""
+        for execution in executions:
+            if execution.child is not None:
+                execution.child.reap()
+                if self._journal is not None:
+                    self._journal.reaped(execution.child.pid)
 
     def _wanted(self) -> int:
         """How many jobs to claim now: one per idle slot, plus some ahead when jobs are short."""
@@ -240,7 +264,7 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         began = loop.time()
         try:
-            outcome = await execute(execution, self._env)
+            outcome = await execute(execution, self._env, self._journal)
         except Exception as exc:  # a bug here must not kill the pool; the job fails visibly
             log.exception("job %s: executor error", execution.job.id)
             outcome = Outcome(None, f"worker error: {exc}")
@@ -255,7 +279,10 @@ class WorkerPool:
         so the dispatcher can never see it in neither and exit with its result unrecorded.
         """
         job = execution.job
+        if job.id == self._die_at_record:
+            os.kill(os.getpid(), signal.SIGKILL)
         del self._executions[job.id]
+        self._zombies.append(execution)
         kind = execution.kind(outcome)
         if spends_attempt(kind):
             self.jobs_done += 1
@@ -297,7 +324,7 @@ class WorkerPool:
     def _info(self) -> WorkerInfo:
         self._registered_slots = self.slots
         host = socket.gethostname()
-        return WorkerInfo(self.worker_id, host, os.getpid(), self.slots, self.queues or (), 0, 0)
+        return WorkerInfo(self.worker_id, host, self._pid, self.slots, self.queues or (), 0, 0)
 
     async def _beat(self) -> None:
         if self.slots != self._registered_slots:

@@ -14,7 +14,10 @@ import click
 
 from queuectl_core.cli.common import store_url, with_store
 from queuectl_core.cli.inspect import live_workers
+from queuectl_core.ids import new_worker_id
+from queuectl_core.orphans import record_orphans
 from queuectl_core.store.base import Store, open_store
+from queuectl_core.supervisor import Supervisor
 from queuectl_core.worker import WorkerPool, parse_queues
 
 START_EXAMPLES = """
@@ -30,9 +33,19 @@ kills them and returns their jobs to pending without spending an attempt.
 """
 
 
-async def _serve(url: str, count: int, queues: list[str] | None, drain: bool) -> None:
+async def _serve(
+    url: str, count: int, queues: list[str] | None, drain: bool, supervisor: Supervisor
+) -> None:
     store = await open_store(url)
-    pool = WorkerPool(store, slots=count, queues=queues, drain=drain)
+    pool = WorkerPool(
+        store,
+        slots=count,
+        queues=queues,
+        drain=drain,
+        worker_id=supervisor.worker_id,
+        pid=supervisor.pid,
+        journal=supervisor.journal,
+    )
     loop = asyncio.get_running_loop()
     signals = 0
 
@@ -69,7 +82,31 @@ def start_workers(
         format="%(asctime)s %(levelname)s %(message)s",
         datefmt="%H:%M:%S",
     )
-    asyncio.run(_serve(store_url(ctx), count, queues, drain))
+    url = store_url(ctx)
+    supervisor = Supervisor(new_worker_id())
+    if supervisor.fork():  # the worker process
+        asyncio.run(_serve(url, count, queues, drain, supervisor))
+        return
+    code = supervisor.wait()
+    if supervisor.exited or supervisor.lost:
+        asyncio.run(_record_orphans(url, supervisor))
+    ctx.exit(code)
+
+
+async def _record_orphans(url: str, supervisor: Supervisor) -> None:
+    """The worker died: record what its commands left (see ``queuectl_core.supervisor``)."""
+    log = logging.getLogger("queuectl.worker")
+    store = await open_store(url)
+    try:
+        recorded = await record_orphans(store, supervisor.worker_id, supervisor.exited)
+    finally:
+        await store.close()
+    log.warning(
+        "worker %s died: recorded %d results of commands that had exited; %d commands lost",
+        supervisor.worker_id,
+        len(recorded),
+        len(supervisor.lost),
+    )
 
 
 _start_options = [
