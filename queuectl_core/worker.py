@@ -39,7 +39,7 @@ RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
 #: Claim ahead only while jobs take less than this (seconds, moving average), and only as many
 #: as the slots finish in about that time: a buffered job waits at most ~AHEAD_WAIT, and jobs
 #: long enough for another worker to want them are never hoarded.
-AHEAD_WAIT = 0.05
+AHEAD_WAIT = 0.1
 AHEAD_PER_SLOT = 8
 
 
