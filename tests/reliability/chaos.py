@@ -19,13 +19,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import WorkerProcess, lines, run_cli, start_workers, wait_until
+from helpers import WorkerProcess, cli_json, lines, run_cli, start_workers, wait_until
 
 from .support import configure, read_rows, state_counts
 
 WORKERS = 3
 SLOTS = 4
 STARTED = re.compile(r"worker (\S+) started")
+RECORDED = re.compile(r"recorded (\d+) results of commands that had exited")
 
 
 @dataclass
@@ -39,6 +40,9 @@ class ChaosResult:
     lost: int = 0
     ran_twice: int = 0
     lost_attempts: int = 0
+    #: Results of commands that had exited when their worker was killed, recorded by the
+    #: supervisor (each one a run twice before the supervisor existed).
+    recorded_after_kill: int = 0
     #: Jobs not yet completed when the last kill landed (the kills hit a busy queue).
     unfinished_at_last_kill: int = 0
     killed: set[str] = field(default_factory=set)
@@ -54,6 +58,7 @@ class ChaosResult:
             "ran_twice": self.ran_twice,
             "attempts_lost_to_kills": self.lost_attempts,
             "unfinished_at_last_kill": self.unfinished_at_last_kill,
+            "recorded_after_kill": self.recorded_after_kill,
         }
 
 
@@ -89,6 +94,7 @@ def _kill_and_restart(
         os.kill(victim.worker_pid(), signal.SIGKILL)
         victim.proc.wait(20)
         result.killed.update(STARTED.findall(victim.output()))
+        result.recorded_after_kill += sum(int(n) for n in RECORDED.findall(victim.output()))
         done += 1
         time.sleep(rng.uniform(0.0, pace[1] / 2))
         workers[index] = start_workers(db, slots)
@@ -206,6 +212,15 @@ def run_chaos(
         message=f"all {jobs} jobs completed (now {state_counts(db)})",
     )
     result.seconds = time.monotonic() - started
+    # A worker restarted just now may not have registered yet; `worker stop` only asks registered
+    # ones, so wait until all are (otherwise the late one would run on forever).
+    wait_until(
+        lambda: (
+            {w.pid for w in workers} <= {w["pid"] for w in cli_json("status", db=db)["workers"]}
+        ),
+        timeout=30,
+        message="every worker registered",
+    )
     run_cli("worker", "stop", "--timeout", "30", db=db)
     for worker in workers:
         assert worker.wait(30) == 0, worker.output()[-2000:]
