@@ -175,13 +175,24 @@ class Supervisor:
         """Wait (briefly) for the dead worker's running commands to die, reaping them."""
         deadline = time.monotonic() + SETTLE
         self._reap_all()
+        self._forget_strangers()
         while self.entries and time.monotonic() < deadline:
             time.sleep(0.01)
             self._reap_all()
+        self._forget_strangers()
         for pid in list(self.entries):  # still alive: the reaper is gone too
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
         self._reap_all()
+
+    def _forget_strangers(self) -> None:
+        """Drop entries that are not (or no longer) our children: reaped by the worker before it
+        could journal it, so the pid may belong to someone else now. Never signal those."""
+        for pid in list(self.entries):
+            try:
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                del self.entries[pid]
 
 
 def _drain(fd: int) -> bytes:
