@@ -26,7 +26,15 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 JOURNAL_PIPE_SIZE = 1 << 20
 READ_PAUSE = 0.02  # seconds between journal reads: batches the worker's writes
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCONT)
+#: Stop signals reach the worker only through the supervisor, as these: the worker ignores its
+#: own SIGINT/SIGTERM, so a signal sent to both processes counts once.
+FORWARDED_AS = {signal.SIGUSR1: signal.SIGINT, signal.SIGUSR2: signal.SIGTERM}
+FORWARD = {
+    signal.SIGINT: signal.SIGUSR1,
+    signal.SIGTERM: signal.SIGUSR2,
+    signal.SIGHUP: signal.SIGHUP,
+    signal.SIGCONT: signal.SIGCONT,
+}
 SETTLE = 5.0  # seconds to wait for running commands to die after the worker
 
 
@@ -110,7 +118,7 @@ class Supervisor:
         os.close(write_end)
         self.worker_pid = pid
         self._journal = read_end
-        for signum in FORWARDED:
+        for signum in FORWARD:
             signal.signal(signum, self._forward)
         signal.signal(signal.SIGTSTP, self._suspend)
         return False
@@ -124,7 +132,7 @@ class Supervisor:
 
     def _forward(self, signum: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.worker_pid, signum)
+            os.kill(self.worker_pid, FORWARD[signal.Signals(signum)])
 
     def _suspend(self, _signum: int, _frame: object) -> None:
         """Ctrl+Z: stop the worker too; SIGCONT (forwarded) resumes both."""

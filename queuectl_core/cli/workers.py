@@ -17,7 +17,7 @@ from queuectl_core.cli.inspect import live_workers
 from queuectl_core.ids import new_worker_id
 from queuectl_core.orphans import record_orphans
 from queuectl_core.store.base import Store, open_store
-from queuectl_core.supervisor import Supervisor
+from queuectl_core.supervisor import FORWARDED_AS, Supervisor
 from queuectl_core.worker import WorkerPool, parse_queues
 
 START_EXAMPLES = """
@@ -62,12 +62,20 @@ async def _serve(
         else:
             pool.stop(interrupt=True)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, on_signal, signum)
+    # Only the supervisor's forwarded signals count: one sent to both processes (pkill, a service
+    # manager signalling the whole cgroup) must not count twice and interrupt the running jobs.
+    for forwarded, original in FORWARDED_AS.items():
+        loop.add_signal_handler(forwarded, on_signal, original)
+    for signum in FORWARDED_AS.values():
+        loop.add_signal_handler(signum, _ignore)
     try:
         await pool.run()
     finally:
         await store.close()
+
+
+def _ignore() -> None:
+    """A handler, not SIG_IGN: commands must not inherit an ignored SIGINT/SIGTERM."""
 
 
 def start_workers(
