@@ -85,7 +85,7 @@ async def _init(url: str) -> None:
 
 
 async def _floor(count: int, gap: float) -> list[float]:
-    from queuectl_core.executor import install_child_watcher
+    from bench.spawn import install_child_watcher
 
     install_child_watcher()
     found = []

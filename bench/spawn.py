@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 
-from queuectl_core.executor import install_child_watcher
-
 COMMAND = "true"
+
+
+def install_child_watcher() -> None:
+    """Python 3.11 defaults to a thread per child; pidfd watching is ~30% faster to spawn."""
+    if sys.version_info >= (3, 12) or not hasattr(os, "pidfd_open"):
+        return
+    watcher = asyncio.PidfdChildWatcher()
+    watcher.attach_loop(asyncio.get_running_loop())
+    asyncio.set_child_watcher(watcher)
 
 
 async def _pump(stream: asyncio.StreamReader | None) -> None:
@@ -18,7 +26,7 @@ async def _pump(stream: asyncio.StreamReader | None) -> None:
 
 
 async def _one(env: dict[str, str], command: str) -> None:
-    # Same arguments as queuectl_core.executor.execute: pipes, DEVNULL stdin, new session.
+    # What a shell job needs: pipes, DEVNULL stdin, a new session.
     process = await asyncio.create_subprocess_exec(
         "/bin/sh",
         "-c",

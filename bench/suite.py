@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import workloads
+from bench import peers, workloads
 from bench.workloads import Context
 
 log = logging.getLogger("bench")
@@ -33,6 +33,8 @@ def run_all(ctx: Context, wanted: Callable[[str], bool]) -> None:
             if wanted(name):
                 measure = functools.partial(step, ctx, store)
                 workloads.guarded(ctx, name, "(all rows)", store, "", "-", measure)
+    if "sqlite" in ctx.stores and wanted("W1"):
+        workloads.guarded(ctx, "W1", "huey peer", "sqlite", "", "-", lambda: peers.w1_huey(ctx))
     for name, other in NO_STORE:
         if wanted(name):
             other(ctx)

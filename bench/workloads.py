@@ -134,8 +134,8 @@ def w2(ctx: Context, store: str) -> None:
         store,
         "ratio",
         samples,
-        ">= 0.90",
-        check(median(samples), at_least=0.90),
+        ">= 0.95",
+        check(median(samples), at_least=0.95),
     )
 
 

@@ -10,22 +10,17 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from queuectl_core.child import Child
+from queuectl_core.lifecycle import STOP_ERRORS, OutcomeKind, previous_outcome_unknown
 from queuectl_core.models import Job, Outcome
 from queuectl_core.output import BoundedOutput
-from queuectl_core.reaper import TAG_NAME
+from queuectl_core.reaper import TAG_NAME, kill_tagged, tag
+from queuectl_core.supervisor import Journal
 
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 PIPE_GRACE = 0.2  # how long to keep reading after the shell exits (grandchildren may hold pipes)
-CHUNK = 65536
-
-
-def install_child_watcher() -> None:
-    """Python 3.11 defaults to a thread per child; pidfd watching is ~30% faster to spawn."""
-    if sys.version_info >= (3, 12) or not hasattr(os, "pidfd_open"):
-        return
-    watcher = asyncio.PidfdChildWatcher()
-    watcher.attach_loop(asyncio.get_running_loop())
-    asyncio.set_child_watcher(watcher)
+#: With a working directory the shell changes into it first (posix_spawn has no chdir action).
+CD_THEN_RUN = 'cd -- "$QUEUECTL_CWD" || exit 126\nunset QUEUECTL_CWD\n'
 
 
 class Reaper:
@@ -49,18 +44,28 @@ class Reaper:
             self._process.wait(timeout=5)
 
 
-class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
-    """Notes the moment the process exits: ``Process.wait()`` also waits for every pipe to close,
-    which a grandchild holding stdout can put off indefinitely."""
+class Environment:
+    """The worker's environment, encoded once; each job adds its own variables to a copy."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(limit=CHUNK, loop=loop)
-        self.exited: asyncio.Future[None] = loop.create_future()
+    def __init__(self, reaper: Reaper | None) -> None:
+        # Bytes: os.environ would decode every variable, and posix_spawn encode it again.
+        self.base = dict(os.environb)
+        self.tags: tuple[bytes, ...] = ()
+        if reaper is not None:
+            self.base[TAG_NAME.encode()] = os.fsencode(reaper.tag)
+            self.tags = (tag(TAG_NAME, reaper.tag),)
 
-    def process_exited(self) -> None:
-        super().process_exited()
-        if not self.exited.done():
-            self.exited.set_result(None)
+    def for_job(self, job: Job) -> dict[bytes, bytes]:
+        env = self.base.copy()
+        for name, value in job.env.items():
+            env[os.fsencode(name)] = os.fsencode(value)
+        env[b"QUEUECTL_JOB_ID"] = os.fsencode(job.id)
+        env[b"QUEUECTL_ATTEMPT"] = b"%d" % job.attempts
+        if previous_outcome_unknown(job.last_error):
+            env[b"QUEUECTL_PREVIOUS_OUTCOME"] = b"lost"
+        if job.cwd:
+            env[b"QUEUECTL_CWD"] = os.fsencode(job.cwd)
+        return env
 
 
 @dataclass
@@ -70,22 +75,43 @@ class Execution:
     job: Job
     stdout: BoundedOutput
     stderr: BoundedOutput
-    process: asyncio.subprocess.Process | None = None
-    stop_reason: str | None = None
+    child: Child | None = None
+    #: Why the command was stopped from outside (or timed out); None while it ends by itself.
+    stop: OutcomeKind | None = None
+    #: Environment entries every process of this attempt inherits: how a kill finds the ones
+    #: that left the process group (``setsid``).
+    tags: tuple[bytes, ...] = ()
     flushed: tuple[int, int] = (-1, -1)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def kill(self, reason: str) -> None:
+    def kill(self, why: OutcomeKind) -> None:
         """Terminate the whole tree (TERM, then KILL after a grace), recording why."""
-        if self.stop_reason is None:
-            self.stop_reason = reason
-        if self.process is not None and self.process.returncode is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
+        if self.stop is None:
+            self.stop = why
+        if self.child is not None and self.child.running:
+            self.signal_tree(signal.SIGTERM)
             asyncio.get_running_loop().call_later(KILL_GRACE, self._force)
 
     def _force(self) -> None:
-        if self.process is not None and not self.done.is_set():
-            _signal_group(self.process.pid, signal.SIGKILL)
+        if self.child is not None and not self.done.is_set():
+            self.signal_tree(signal.SIGKILL)
+
+    def signal_tree(self, signum: int) -> None:
+        """Signal the command's process group and every process carrying this attempt's tags.
+
+        The /proc scan costs a few milliseconds, so it is done only when the attempt is stopped
+        from outside or times out, never on the normal exit path.
+        """
+        if self.child is not None:
+            self.child.signal_group(signum)
+        if self.tags:
+            kill_tagged(*self.tags, signum=signum)
+
+    def kind(self, outcome: Outcome) -> OutcomeKind:
+        """How the attempt ended: the stop reason, else whether the command succeeded."""
+        if self.stop is not None:
+            return self.stop
+        return OutcomeKind.OK if outcome.succeeded else OutcomeKind.FAILED
 
     def output_changed(self) -> bool:
         return self.flushed != (self.stdout.version, self.stderr.version)
@@ -93,25 +119,18 @@ class Execution:
     def mark_flushed(self) -> None:
         self.flushed = (self.stdout.version, self.stderr.version)
 
-
-def _signal_group(pgid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signum)
-
-
-async def _pump(stream: asyncio.StreamReader | None, sink: BoundedOutput) -> None:
-    if stream is None:
-        return
-    while chunk := await stream.read(CHUNK):
-        sink.write(chunk)
+    def _time_out(self) -> None:
+        if self.stop is None:
+            self.stop = OutcomeKind.TIMED_OUT
+        self.kill(self.stop)
 
 
-def describe(returncode: int, timed_out: float | None, stop_reason: str | None) -> Outcome:
+def describe(returncode: int, stop: OutcomeKind | None, timeout: float | None) -> Outcome:
     """Exit status -> (exit_code, human error). Signals are negative exit codes."""
-    if stop_reason is not None:
-        return Outcome(returncode, stop_reason)
-    if timed_out is not None:
-        return Outcome(returncode, f"timed out after {timed_out:g}s")
+    if stop is OutcomeKind.TIMED_OUT:
+        return Outcome(returncode, f"timed out after {timeout or 0:g}s")
+    if stop is not None:
+        return Outcome(returncode, STOP_ERRORS[stop])
     if returncode == 0:
         return Outcome(0, None)
     if returncode == 127:
@@ -127,75 +146,63 @@ def describe(returncode: int, timed_out: float | None, stop_reason: str | None) 
     return Outcome(returncode, f"exit {returncode}")
 
 
-async def execute(execution: Execution, reaper: Reaper | None) -> Outcome:
-    """Run the job's command to the end (or its timeout, or a kill) and describe how it ended."""
+async def _settle(execution: Execution, child: Child) -> None:
+    """After the shell's exit: kill what it left behind and finish reading, never waiting long."""
+    # A stopped or timed-out attempt also loses what left the group: nothing of it survives.
+    if execution.stop is not None:
+        execution.signal_tree(signal.SIGKILL)
+    if not child.drained.done():
+        await asyncio.wait([child.drained], timeout=PIPE_GRACE)
+    # Whatever the shell left behind in its group dies with it; we never wait on their pipes.
+    child.signal_group(signal.SIGKILL)
+    if not child.drained.done():
+        await asyncio.wait([child.drained], timeout=PIPE_GRACE)
+    # A process that left the group (setsid) may still hold a pipe: stop reading it.
+    child.stop_reading()
+
+
+def _start(execution: Execution, env: Environment) -> Child:
     job = execution.job
-    # Bytes: os.environb is the live environment without decoding every variable per job
-    # (os.environ decodes them all, then Popen encodes them again: ~60 us a job).
-    env = {
-        **os.environb,
-        **{os.fsencode(name): os.fsencode(value) for name, value in job.env.items()},
-        b"QUEUECTL_JOB_ID": os.fsencode(job.id),
-        b"QUEUECTL_ATTEMPT": b"%d" % job.attempts,
-    }
-    if reaper is not None:
-        env[TAG_NAME.encode()] = os.fsencode(reaper.tag)
-    loop = asyncio.get_running_loop()
+    if job.cwd and not os.path.isdir(job.cwd):
+        raise FileNotFoundError(2, os.strerror(2), job.cwd)
+    command = CD_THEN_RUN + job.command if job.cwd else job.command
+    execution.tags = (tag("QUEUECTL_JOB_ID", job.id), *env.tags)
+    return Child.spawn(command, env.for_job(job), execution.stdout.write, execution.stderr.write)
+
+
+async def execute(
+    execution: Execution, env: Environment, journal: Journal | None = None
+) -> Outcome:
+    """Run the job's command to the end (or its timeout, or a kill) and describe how it ended.
+
+    The command stays a zombie until ``execution.child.reap()``: the worker reaps it once the
+    result is committed, so a supervisor can still read its exit status if the worker dies first.
+    """
+    job = execution.job
     try:
-        transport, protocol = await loop.subprocess_exec(
-            lambda: _Protocol(loop),
-            "/bin/sh",
-            "-c",
-            job.command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            env=env,
-            cwd=job.cwd,
-        )
+        child = _start(execution, env)
     except OSError as exc:
         execution.done.set()
         where = f" (cwd {job.cwd})" if job.cwd else ""
         return Outcome(None, f"cannot start: {exc.strerror or exc}{where}")
-    process = asyncio.subprocess.Process(transport, protocol, loop)
-    execution.process = process
-    pumps = [
-        asyncio.ensure_future(_pump(process.stdout, execution.stdout)),
-        asyncio.ensure_future(_pump(process.stderr, execution.stderr)),
-    ]
-    if execution.stop_reason is not None:  # killed before it even started
-        execution.kill(execution.stop_reason)
-    timed_out = None
+    execution.child = child
+    if journal is not None:
+        journal.spawned(child.pid, job.id, job.runs)
+    if execution.stop is not None:  # killed before it even started
+        execution.kill(execution.stop)
+    loop = asyncio.get_running_loop()
+    timer = None if job.timeout is None else loop.call_later(job.timeout, execution._time_out)
     try:
-        if job.timeout is None:
-            await protocol.exited
-        else:
-            await asyncio.wait_for(asyncio.shield(protocol.exited), job.timeout)
-    except TimeoutError:
-        timed_out = job.timeout
-        _signal_group(process.pid, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(asyncio.shield(protocol.exited), KILL_GRACE)
-        except TimeoutError:
-            _signal_group(process.pid, signal.SIGKILL)
-            await protocol.exited
+        returncode = await child.exited
+        await _settle(execution, child)
+    except BaseException:
+        child.reap()
+        raise
     finally:
-        # Whatever the shell left behind in its group dies with it; we never wait on their pipes.
-        if not all(pump.done() for pump in pumps):
-            await asyncio.wait(pumps, timeout=PIPE_GRACE)
-        _signal_group(process.pid, signal.SIGKILL)
-        if not all(pump.done() for pump in pumps):
-            await asyncio.wait(pumps, timeout=PIPE_GRACE)
-        if not all(pump.done() for pump in pumps):
-            # A process that left the group (setsid) still holds a pipe: stop reading it.
-            for pump in pumps:
-                pump.cancel()
-        transport.close()
+        if timer is not None:
+            timer.cancel()
         execution.done.set()
-    returncode = transport.get_returncode()
-    assert returncode is not None
-    outcome = describe(returncode, timed_out, execution.stop_reason)
+    outcome = describe(returncode, execution.stop, job.timeout)
     return Outcome(
         outcome.exit_code, outcome.error, execution.stdout.text(), execution.stderr.text()
     )

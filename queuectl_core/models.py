@@ -160,7 +160,8 @@ class Finish:
 
     job_id: str
     worker_id: str
-    attempt: int
+    #: The fencing counter: the job's ``runs`` when this worker claimed it.
+    run: int
     outcome: Outcome
     #: Seconds the attempt ran (for the worker's log line), when known.
     duration: float | None = None

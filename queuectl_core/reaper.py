@@ -18,42 +18,51 @@ import sys
 TAG_NAME = "QUEUECTL_WORKER_ID"
 
 
-def tagged_pids(tag: str) -> list[int]:
-    """Processes whose environment carries ``QUEUECTL_WORKER_ID=tag``."""
-    needle = f"\0{TAG_NAME}={tag}\0".encode()
+def tag(name: str, value: str) -> bytes:
+    """One environment entry, ``NAME=value``, as it appears in /proc/PID/environ."""
+    return os.fsencode(f"{name}={value}")
+
+
+def tagged_pids(*tags: bytes) -> list[int]:
+    """Processes (other than this one) whose environment carries every one of ``tags``."""
+    needles = [b"\0" + entry + b"\0" for entry in tags]
+    me = os.getpid()
     found = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        if not entry.isdigit() or int(entry) == me:
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as handle:
                 environ = b"\0" + handle.read() + b"\0"
         except OSError:
             continue
-        if needle in environ:
+        if all(needle in environ for needle in needles):
             found.append(int(entry))
     return found
 
 
-def kill_tagged(tag: str) -> int:
-    """SIGKILL the process group of every tagged process; returns how many were found."""
-    pids = tagged_pids(tag)
+def kill_tagged(*tags: bytes, signum: int = signal.SIGKILL) -> int:
+    """Signal every tagged process and its process group; returns how many were found."""
+    pids = tagged_pids(*tags)
+    own_group = os.getpgid(0)
     for pid in pids:
         with contextlib.suppress(OSError):
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
+            group = os.getpgid(pid)
+            if group != own_group:
+                os.killpg(group, signum)
         with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signum)
     return len(pids)
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    tag = sys.argv[1]
+    worker_id = sys.argv[1]
     sys.stdin.buffer.read()  # returns at EOF: the worker is gone
     # A second pass catches anything forked while the first one was killing.
     for _ in range(2):
-        if not kill_tagged(tag):
+        if not kill_tagged(tag(TAG_NAME, worker_id)):
             break
 
 

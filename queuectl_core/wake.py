@@ -7,12 +7,21 @@ datagram only costs one poll interval.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import socket
 from collections.abc import Iterable
 
-WORK = b"work"
-CONTROL = b"control"
+
+class WakeKind(enum.StrEnum):
+    """Why a worker is woken: new or due jobs, or a control change (stop request, cancel)."""
+
+    WORK = "work"
+    CONTROL = "control"
+
+
+WORK = WakeKind.WORK
+CONTROL = WakeKind.CONTROL
 
 
 def address(store_key: str, worker_id: str) -> bytes:
@@ -21,8 +30,9 @@ def address(store_key: str, worker_id: str) -> bytes:
     return b"\0queuectl/" + digest.encode() + b"/" + worker_id.encode()[:64]
 
 
-def notify(names: Iterable[bytes], message: bytes = WORK) -> None:
+def notify(names: Iterable[bytes], kind: WakeKind = WakeKind.WORK) -> None:
     """Send one datagram to each name; absent listeners and full buffers are ignored."""
+    message = kind.value.encode()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.setblocking(False)
     try:

@@ -9,15 +9,15 @@ import asyncio
 import socket
 from collections.abc import Callable
 
-from queuectl_core.wake import CONTROL
+from queuectl_core.wake import WakeKind
 
 
 class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, callback: Callable[[str], None]) -> None:
+    def __init__(self, callback: Callable[[WakeKind], None]) -> None:
         self._callback = callback
 
     def datagram_received(self, data: bytes, addr: object) -> None:
-        self._callback("control" if data == CONTROL else "work")
+        self._callback(WakeKind.CONTROL if data == WakeKind.CONTROL.encode() else WakeKind.WORK)
 
 
 class Listener:
@@ -27,7 +27,7 @@ class Listener:
         self._transport = transport
 
     @classmethod
-    async def bind(cls, name: bytes, callback: Callable[[str], None]) -> Listener:
+    async def bind(cls, name: bytes, callback: Callable[[WakeKind], None]) -> Listener:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.setblocking(False)
         sock.bind(name)

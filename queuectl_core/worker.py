@@ -1,8 +1,9 @@
 """The worker pool: claim -> execute -> record, with heartbeats, recovery and graceful stop.
 
 One process runs one pool with N slots. Its tasks are independent so none starves another:
-the dispatcher records finished attempts and claims for idle slots in one transaction; each job
-runs in its own task; the heartbeat renews leases and learns of cancels and stop
+the dispatcher records every ended attempt (``WorkerPool._record`` queues it, whatever the outcome,
+an interrupted release included) and claims for idle slots in one transaction; each job runs in
+its own task; the heartbeat renews leases and learns of cancels and stop
 requests; the flusher saves live output every half second; the recovery task returns jobs of
 dead workers, even while every slot is busy.
 """
@@ -14,23 +15,33 @@ import contextlib
 import logging
 import os
 import random
+import signal
 import socket
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
 from queuectl_core.config import Config
 from queuectl_core.errors import InvalidInput, QueueError, StoreUnavailable
-from queuectl_core.executor import Execution, Reaper, execute, install_child_watcher
+from queuectl_core.executor import Environment, Execution, Reaper, execute
 from queuectl_core.ids import new_worker_id
+from queuectl_core.lifecycle import Ended, OutcomeKind, spends_attempt
 from queuectl_core.liveness import process_gone
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.store.base import Store
+from queuectl_core.supervisor import Journal
 from queuectl_core.validation import QUEUE_RE
+from queuectl_core.wake import WakeKind
 from queuectl_core.worklog import report_finished
 
 log = logging.getLogger("queuectl.worker")
 FLUSH_INTERVAL = 0.5
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+#: Claim ahead only while jobs take less than this (seconds, moving average), and only as many
+#: as the slots finish in about that time: a buffered job waits at most ~AHEAD_WAIT, and jobs
+#: long enough for another worker to want them are never hoarded.
+AHEAD_WAIT = 0.1
+AHEAD_PER_SLOT = 8
 
 
 class WorkerPool:
@@ -45,6 +56,8 @@ class WorkerPool:
         drain: bool = False,
         worker_id: str | None = None,
         reap: bool = True,
+        pid: int | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.store = store
         self.slots = slots
@@ -54,13 +67,23 @@ class WorkerPool:
         self.config = Config()
         self._executions: dict[str, Execution] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._finished: list[Finish] = []
+        self._ended: list[Ended] = []
+        #: Executions whose command is a zombie until its result (in ``_ended``) is committed.
+        self._zombies: list[Execution] = []
+        self._journal = journal
+        self._pid = pid or os.getpid()
+        # A test hook: SIGKILL this worker right between that job's exit and its record.
+        self._die_at_record = os.environ.get("QUEUECTL_TEST_DIE_AT_RECORD")
+        #: Claimed ahead, not started yet (leased to us; released if we stop).
+        self._ready: deque[Job] = deque()
+        self._typical = 1.0  # moving average of job durations (s): no claim-ahead at first
         self._wake = asyncio.Event()
         self._beat_now = asyncio.Event()
         self._stopping = False
         self._interrupt = False
         self._reap = reap
         self._reaper: Reaper | None = None
+        self._env = Environment(None)
         self.jobs_done = 0
         self._registered_slots = slots
 
@@ -72,10 +95,15 @@ class WorkerPool:
     def stop(self, *, interrupt: bool = False) -> None:
         """Stop claiming; let running jobs finish, or with ``interrupt`` kill and release them."""
         self._stopping = True
+        while self._ready:  # never started: give them back without spending an attempt
+            job = self._ready.popleft()
+            outcome = Outcome(None, "interrupted")
+            finish = Finish(job.id, self.worker_id, job.runs, outcome)
+            self._ended.append(Ended(OutcomeKind.INTERRUPTED, finish))
         if interrupt and not self._interrupt:
             self._interrupt = True
             for execution in self._executions.values():
-                execution.kill("interrupted")
+                execution.kill(OutcomeKind.INTERRUPTED)
         self._wake.set()
 
     def resize(self, slots: int) -> None:
@@ -84,17 +112,17 @@ class WorkerPool:
         self._wake.set()
         self._beat_now.set()  # the heartbeat re-registers the new slot count
 
-    def _on_wake(self, kind: str) -> None:
-        if kind == "control":
+    def _on_wake(self, kind: WakeKind) -> None:
+        if kind is WakeKind.CONTROL:
             self._beat_now.set()
         else:
             self._wake.set()
 
     async def run(self) -> None:
         """Serve until stopped (or, with ``drain``, until nothing is left to do)."""
-        install_child_watcher()
         self.config = await self.store.get_config()
         self._reaper = Reaper(self.worker_id) if self._reap else None
+        self._env = Environment(self._reaper)
         info = self._info()
         await self.store.register_worker(info)
         await self.store.listen(self.worker_id, self._on_wake)
@@ -115,6 +143,9 @@ class WorkerPool:
             for task in [*helpers, *self._tasks]:
                 task.cancel()
             await asyncio.gather(*helpers, *self._tasks, return_exceptions=True)
+            self._reap_committed(
+                self._zombies
+            )  # only left on an error exit: recovery handles those jobs
             await self._shutdown(info)
 
     async def _shutdown(self, info: WorkerInfo) -> None:
@@ -127,45 +158,81 @@ class WorkerPool:
 
     # --- claiming ---------------------------------------------------------------------------
     async def _dispatch(self) -> None:
-        """Record what finished and claim for idle slots, until stopped and all results are in."""
+        """Record what ended and claim for idle slots, until stopped and every result is in."""
         failures = 0
         while True:
             self._wake.clear()
-            finishes, self._finished = self._finished, []
-            free = 0 if self._stopping else self.slots - len(self._executions)
+            ended, self._ended = self._ended, []
+            zombies, self._zombies = self._zombies, []
+            free = self._wanted()
             jobs: list[Job] = []
-            if finishes or free > 0:
+            if ended or free > 0:
                 try:
-                    owned, jobs = await self.store.finish_and_claim(
-                        finishes,
-                        self.worker_id,
-                        self.queues,
-                        max(free, 0),
-                        self.config.lease_timeout,
-                    )
+                    jobs = await self._record_and_claim(ended, free)
                     failures = 0
+                    self._reap_committed(zombies)
                 except StoreUnavailable as exc:
                     failures += 1
-                    self._finished = finishes + self._finished
+                    self._ended = ended + self._ended
+                    self._zombies = zombies + self._zombies
                     log.warning("store unavailable, retrying: %s", exc)
                     await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
                     continue
-                report_finished(finishes, owned)
-                for job in jobs:
-                    self._start(job)
+                if self._stopping:  # stopped during the claim: give them back
+                    self._ready.extend(jobs)
+                    self.stop()
+                    continue
+                self._ready.extend(jobs)
+                self._fill()
                 if free > 0 and len(jobs) == free:
                     continue
-            if self._stopping and not self._executions and not self._finished:
+            if self._stopping and not self._executions and not self._ended:
                 return
             timeout = None
-            if free > 0 and not jobs:
+            if len(self._executions) < self.slots and not self._stopping and not jobs:
                 if await self._drained():
                     return
                 timeout = await self._idle_timeout()
             await self._sleep(timeout)
 
+    def _reap_committed(self, executions: list[Execution]) -> None:
+        """Their results are committed: the exit statuses are no longer needed."""
+        for execution in executions:
+            if execution.child is not None:
+                execution.child.reap()
+                if self._journal is not None:
+                    self._journal.reaped(execution.child.pid)
+
+    def _wanted(self) -> int:
+        """How many jobs to claim now: one per idle slot, plus some ahead when jobs are short."""
+        if self._stopping:
+            return 0
+        ahead = min(AHEAD_PER_SLOT, int(AHEAD_WAIT / self._typical)) * self.slots
+        return max(0, self.slots + ahead - len(self._executions) - len(self._ready))
+
+    def _fill(self) -> None:
+        """Start buffered jobs on idle slots."""
+        while self._ready and len(self._executions) < self.slots and not self._stopping:
+            self._start(self._ready.popleft())
+
+    async def _record_and_claim(self, ended: list[Ended], free: int) -> list[Job]:
+        """Release interrupted attempts, record the rest and claim up to ``free`` jobs.
+
+        Each call is idempotent under fencing, so a retry after a store outage is harmless.
+        """
+        for item in ended:
+            if not spends_attempt(item.kind):
+                release = item.finish
+                await self.store.release(release.job_id, release.worker_id, release.run)
+        finishes = [item.finish for item in ended if spends_attempt(item.kind)]
+        owned, jobs = await self.store.finish_and_claim(
+            finishes, self.worker_id, self.queues, free, self.config.lease_timeout
+        )
+        report_finished(finishes, owned)
+        return jobs
+
     async def _drained(self) -> bool:
-        if not self.drain or self._executions or self._finished:
+        if not self.drain or self._executions or self._ended or self._ready:
             return False
         try:
             return not await self.store.has_unfinished(self.queues)
@@ -195,22 +262,33 @@ class WorkerPool:
         task.add_done_callback(self._tasks.discard)
 
     async def _run_job(self, execution: Execution) -> None:
-        job = execution.job
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         try:
-            outcome = await execute(execution, self._reaper)
+            outcome = await execute(execution, self._env, self._journal)
         except Exception as exc:  # a bug here must not kill the pool; the job fails visibly
-            log.exception("job %s: executor error", job.id)
+            log.exception("job %s: executor error", execution.job.id)
             outcome = Outcome(None, f"worker error: {exc}")
-        finally:
-            del self._executions[job.id]
-        if execution.stop_reason == "interrupted":
-            with contextlib.suppress(StoreUnavailable):
-                await self.store.release(job.id, self.worker_id, job.runs)
-            self._wake.set()
-            return
-        self.jobs_done += 1
+        self._typical = 0.8 * self._typical + 0.2 * (loop.time() - began)
+        self._record(execution, outcome)
+        self._fill()
+
+    def _record(self, execution: Execution, outcome: Outcome) -> None:
+        """The single record point: every ended attempt is queued here for the dispatcher.
+
+        Synchronous on purpose: the job leaves ``_executions`` and enters ``_ended`` in one step,
+        so the dispatcher can never see it in neither and exit with its result unrecorded.
+        """
+        job = execution.job
+        if job.id == self._die_at_record:
+            os.kill(os.getpid(), signal.SIGKILL)
+        del self._executions[job.id]
+        self._zombies.append(execution)
+        kind = execution.kind(outcome)
+        if spends_attempt(kind):
+            self.jobs_done += 1
         ran = None if job.started_at is None else max(0.0, self.store.now() - job.started_at)
-        self._finished.append(Finish(job.id, self.worker_id, job.runs, outcome, ran))
+        self._ended.append(Ended(kind, Finish(job.id, self.worker_id, job.runs, outcome, ran)))
         self._wake.set()
 
     # --- periodic tasks -----------------------------------------------------------------------
@@ -247,19 +325,22 @@ class WorkerPool:
     def _info(self) -> WorkerInfo:
         self._registered_slots = self.slots
         host = socket.gethostname()
-        return WorkerInfo(self.worker_id, host, os.getpid(), self.slots, self.queues or (), 0, 0)
+        return WorkerInfo(self.worker_id, host, self._pid, self.slots, self.queues or (), 0, 0)
 
     async def _beat(self) -> None:
         if self.slots != self._registered_slots:
             await self.store.register_worker(self._info())
-        running = [(e.job.id, e.job.runs) for e in self._executions.values()]
+        held = [e.job for e in self._executions.values()] + list(self._ready)
+        running = [(job.id, job.runs) for job in held]
         beat = await self.store.heartbeat(self.worker_id, running, self.config.lease_timeout)
+        if beat.lost_jobs:  # buffered jobs cancelled or taken back: just forget them
+            self._ready = deque(j for j in self._ready if j.id not in beat.lost_jobs)
         for job_id in beat.lost_jobs:
             execution = self._executions.get(job_id)
             if execution is not None:
                 current = await self.store.get_job(job_id)
                 cancelled = current is not None and current.state == JobState.CANCELLED
-                execution.kill("cancelled" if cancelled else "lease lost to another worker")
+                execution.kill(OutcomeKind.CANCELLED if cancelled else OutcomeKind.LEASE_LOST)
         if beat.stop_requested and not self._stopping:
             log.info("stop requested through the store")
             self.stop()

@@ -28,7 +28,7 @@ def report_finished(finishes: Sequence[Finish], recorded: Sequence[bool]) -> Non
         took = "" if item.duration is None else f" in {item.duration:.3f}s"
         fields = {
             "job": item.job_id,
-            "attempt": item.attempt,
+            "attempt": item.run,
             "outcome": outcome,
             "exit_code": item.outcome.exit_code,
             "duration_seconds": None if item.duration is None else round(item.duration, 6),

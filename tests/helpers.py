@@ -151,6 +151,20 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def worker_pid(self, timeout: float = 10) -> int:
+        """The worker itself: the child ``queuectl worker start`` forks and supervises.
+
+        It runs in its own process group; signals to this process are forwarded to it, except
+        SIGSTOP, which cannot be caught: freeze the worker through this pid.
+        """
+        parent = psutil.Process(self.pid)
+        cmdline = parent.cmdline()
+
+        def forked() -> list[psutil.Process]:
+            return [p for p in parent.children() if p.cmdline() == cmdline]
+
+        return int(wait_until(forked, timeout, message="worker forked")[0].pid)
+
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 

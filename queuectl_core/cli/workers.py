@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,8 +13,11 @@ import click
 from queuectl_core.cli.common import duration, store_url, with_store
 from queuectl_core.cli.inspect import live_workers
 from queuectl_core.errors import StoreMissing
+from queuectl_core.ids import new_worker_id
+from queuectl_core.orphans import record_orphans
 from queuectl_core.present import signal_name
 from queuectl_core.store.base import Store, open_store
+from queuectl_core.supervisor import FORWARDED_AS, Supervisor
 from queuectl_core.worker import WorkerPool, parse_queues
 from queuectl_core.worklog import configure
 
@@ -32,9 +34,19 @@ kills them and returns their jobs to pending without spending an attempt.
 """
 
 
-async def _serve(url: str, count: int, queues: list[str] | None, drain: bool) -> None:
+async def _serve(
+    url: str, count: int, queues: list[str] | None, drain: bool, supervisor: Supervisor
+) -> None:
     store = await open_store(url)
-    pool = WorkerPool(store, slots=count, queues=queues, drain=drain)
+    pool = WorkerPool(
+        store,
+        slots=count,
+        queues=queues,
+        drain=drain,
+        worker_id=supervisor.worker_id,
+        pid=supervisor.pid,
+        journal=supervisor.journal,
+    )
     loop = asyncio.get_running_loop()
     signals = 0
 
@@ -51,12 +63,20 @@ async def _serve(url: str, count: int, queues: list[str] | None, drain: bool) ->
         else:
             pool.stop(interrupt=True)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, on_signal, signum)
+    # Only the supervisor's forwarded signals count: one sent to both processes (pkill, a service
+    # manager signalling the whole cgroup) must not count twice and interrupt the running jobs.
+    for forwarded, original in FORWARDED_AS.items():
+        loop.add_signal_handler(forwarded, on_signal, original)
+    for signum in FORWARDED_AS.values():
+        loop.add_signal_handler(signum, _ignore)
     try:
         await pool.run()
     finally:
         await store.close()
+
+
+def _ignore() -> None:
+    """A handler, not SIG_IGN: commands must not inherit an ignored SIGINT/SIGTERM."""
 
 
 def start_workers(
@@ -67,7 +87,31 @@ def start_workers(
     queues = parse_queues(queue)
     verbosity = -1 if how["quiet"] else how["verbose"]
     configure(verbosity, how["log_format"])
-    asyncio.run(_serve(store_url(ctx), count, queues, drain))
+    url = store_url(ctx)
+    supervisor = Supervisor(new_worker_id())
+    if supervisor.fork():  # the worker process
+        asyncio.run(_serve(url, count, queues, drain, supervisor))
+        return
+    code = supervisor.wait()
+    if supervisor.exited or supervisor.lost:
+        asyncio.run(_record_orphans(url, supervisor))
+    ctx.exit(code)
+
+
+async def _record_orphans(url: str, supervisor: Supervisor) -> None:
+    """The worker died: record what its commands left (see ``queuectl_core.supervisor``)."""
+    log = logging.getLogger("queuectl.worker")
+    store = await open_store(url)
+    try:
+        recorded = await record_orphans(store, supervisor.worker_id, supervisor.exited)
+    finally:
+        await store.close()
+    log.warning(
+        "worker %s died: recorded %d results of commands that had exited; %d commands lost",
+        supervisor.worker_id,
+        len(recorded),
+        len(supervisor.lost),
+    )
 
 
 _start_options = [

@@ -22,10 +22,11 @@ from queuectl_core.models import (
     Output,
     WorkerInfo,
 )
+from queuectl_core.wake import WakeKind
 
-#: Called on the event loop when another process signals: "work" (new or due jobs) or "control"
+#: Called on the event loop when another process signals: work (new or due jobs) or control
 #: (a stop request or a cancelled job: heartbeat now).
-WakeCallback = Callable[[str], None]
+WakeCallback = Callable[[WakeKind], None]
 
 
 class Store(Protocol):

@@ -212,7 +212,7 @@ class JobOps(PgBase):
         columns = [
             [f.job_id for f in finishes],
             [f.worker_id for f in finishes],
-            [f.attempt for f in finishes],
+            [f.run for f in finishes],
             [f.outcome.exit_code for f in finishes],
             [f.outcome.stdout for f in finishes],
             [f.outcome.stderr for f in finishes],
@@ -247,7 +247,7 @@ class JobOps(PgBase):
                 self._now_param(),
                 item.job_id,
                 item.worker_id,
-                item.attempt,
+                item.run,
                 outcome.succeeded,
                 outcome.exit_code,
                 outcome.error,

@@ -17,6 +17,7 @@ import asyncpg
 
 from queuectl_core.store.base import WakeCallback
 from queuectl_core.store.postgres_sql import CONTROL_CHANNEL, WORK_CHANNEL
+from queuectl_core.wake import WakeKind
 
 log = logging.getLogger(__name__)
 #: Idle connections are pinged this often, so a silently dead one is noticed.
@@ -45,7 +46,7 @@ class PgListener:
         return listener
 
     def _on_notify(self, _conn: object, _pid: int, channel: str, _payload: str) -> None:
-        self._callback("control" if channel == CONTROL_CHANNEL else "work")
+        self._callback(WakeKind.CONTROL if channel == CONTROL_CHANNEL else WakeKind.WORK)
 
     async def _connect(self) -> asyncio.Event | None:
         """One attempt; returns an event set when the connection goes, or None on failure."""
@@ -75,8 +76,8 @@ class PgListener:
                 if lost is None:
                     continue
                 self.reconnects += 1
-                self._callback("work")
-                self._callback("control")
+                self._callback(WakeKind.WORK)
+                self._callback(WakeKind.CONTROL)
             delay = BACKOFF_FIRST
             await self._watch(lost)
             self._drop()

@@ -158,14 +158,14 @@ class SqliteBase:
 
         return await self._run(transaction)
 
-    def _notify_local(self, conn: Conn, message: bytes) -> None:
+    def _notify_local(self, conn: Conn, kind: wake.WakeKind) -> None:
         """Wake the idle workers of this store on this host (best effort)."""
         horizon = self._clock() - 120
         rows = conn.execute(
             "SELECT id FROM workers WHERE host = ? AND heartbeat_at > ?", (self._host, horizon)
         ).fetchall()
         if rows:
-            wake.notify((wake.address(self.url, r[0]) for r in rows), message)
+            wake.notify((wake.address(self.url, r[0]) for r in rows), kind)
 
     # --- config -----------------------------------------------------------------------------
     async def listen(self, worker_id: str, callback: WakeCallback) -> None:

@@ -125,7 +125,7 @@ class SqliteWorkerOps(SqliteBase):
             params = {
                 "id": item.job_id,
                 "worker": item.worker_id,
-                "run": item.attempt,
+                "run": item.run,
                 "now": now,
                 "ok": outcome.succeeded,
                 "exit_code": outcome.exit_code,
@@ -138,7 +138,7 @@ class SqliteWorkerOps(SqliteBase):
             conn.execute(sql.FINISH_ATTEMPT, params)
             if outcome.stdout or outcome.stderr:
                 conn.execute(
-                    sql.SAVE_OUTPUT, (item.job_id, item.attempt, outcome.stdout, outcome.stderr)
+                    sql.SAVE_OUTPUT, (item.job_id, item.run, outcome.stdout, outcome.stderr)
                 )
             owned.append(bool(updated))
         return owned

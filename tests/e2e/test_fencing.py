@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
@@ -21,13 +22,14 @@ def test_frozen_worker_cannot_overwrite_a_reclaimed_job(db: Path, tmp_path: Path
     jid = enqueue(db, command=command)
     frozen = start_workers(db, 1)
     wait_until(lambda: lines(marker) == ["first"], 15, message="attempt 1 started")
-    frozen.signal_group(signal.SIGSTOP)
+    worker = frozen.worker_pid()  # SIGSTOP cannot be forwarded by the supervisor
+    os.kill(worker, signal.SIGSTOP)
     try:
         rescuer = start_workers(db, 1)
         wait_until(lambda: job(db, jid)["state"] == "completed", 30, 0.2, "job reclaimed and rerun")
         assert lines(marker) == ["first", "second"]
     finally:
-        frozen.signal_group(signal.SIGCONT)
+        os.kill(worker, signal.SIGCONT)
     before = job(db, jid)
     assert (before["attempts"], before["exit_code"]) == (2, 0), before
     # let the thawed worker notice its command ended and try to record it, then stop everyone

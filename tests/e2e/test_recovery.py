@@ -90,7 +90,8 @@ def test_hung_worker_is_recovered_within_60s_at_defaults(db: Path, tmp_path: Pat
     jid = enqueue(db, command=f"echo start >> {marker}; sleep 2; echo end >> {marker}")
     frozen = start_workers(db, 1)
     wait_until(lambda: lines(marker) == ["start"], 15, message="job started")
-    frozen.signal_group(signal.SIGSTOP)
+    worker = frozen.worker_pid()  # SIGSTOP cannot be forwarded by the supervisor
+    os.kill(worker, signal.SIGSTOP)
     stopped_at = time.monotonic()
     try:
         rescuer = start_workers(db, 1)
@@ -99,7 +100,7 @@ def test_hung_worker_is_recovered_within_60s_at_defaults(db: Path, tmp_path: Pat
         data = job(db, jid)
         assert data["attempts"] == 2 and "worker lost" in data["history"][0]["error"], data
     finally:
-        frozen.signal_group(signal.SIGCONT)
+        os.kill(worker, signal.SIGCONT)
     run_cli("worker", "stop", "--timeout", "20", db=db, timeout=30)
     frozen.wait(10)
     assert rescuer.wait(10) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import time
@@ -122,3 +123,17 @@ def test_worker_stop_timeout_gives_up_waiting_but_never_kills(db: Path, tmp_path
     worker.wait(15)
     wait_until(lambda: not procs_matching(f"sleep {arg}"), 5, message="command terminated")
     assert (job(db, jid)["state"], job(db, jid)["attempts"]) == ("pending", 0)
+
+
+def test_one_signal_to_both_processes_counts_once(db: Path, tmp_path: Path) -> None:
+    """`pkill -f 'queuectl worker'` or a service manager signals the supervisor and its worker
+    alike: that is one stop request (finish the running job), not two (interrupt it)."""
+    marker = tmp_path / "inflight.m"
+    _in_flight_setup(db, marker)
+    worker = start_workers(db, 1)
+    wait_until(lambda: lines(marker) == ["start"], 15, message="job started")
+    for pid in (worker.worker_pid(), worker.pid):
+        os.kill(pid, signal.SIGTERM)
+    assert worker.wait(30) == 0, worker.output()
+    assert lines(marker) == ["start", "end"]
+    assert job(db, "inflight")["state"] == "completed"

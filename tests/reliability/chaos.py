@@ -3,8 +3,9 @@
 Each job sleeps a little, then appends ``<id> <attempt>`` to its own marker file as its last act,
 so a marker line means the command ran to completion. Afterwards every job must be completed,
 its attempt history consistent, and every completed run accounted for; a job with two marker
-lines ran twice, which is only legitimate when a kill landed between the command's exit and its
-recorded result (the attempt it belongs to then reads "worker lost").
+lines ran twice. The process killed is the worker itself (the child of ``queuectl worker start``,
+which supervises it), as the OOM killer would pick it: a command that had exited before the kill
+is recorded by the supervisor, so no job may run twice.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import WorkerProcess, lines, run_cli, start_workers, wait_until
+from helpers import WorkerProcess, cli_json, lines, run_cli, start_workers, wait_until
 
 from .support import configure, read_rows, state_counts
 
 WORKERS = 3
 SLOTS = 4
 STARTED = re.compile(r"worker (\S+) started")
+RECORDED = re.compile(r"recorded (\d+) results of commands that had exited")
 
 
 @dataclass
@@ -38,6 +40,11 @@ class ChaosResult:
     lost: int = 0
     ran_twice: int = 0
     lost_attempts: int = 0
+    #: Results of commands that had exited when their worker was killed, recorded by the
+    #: supervisor (each one a run twice before the supervisor existed).
+    recorded_after_kill: int = 0
+    #: Jobs not yet completed when the last kill landed (the kills hit a busy queue).
+    unfinished_at_last_kill: int = 0
     killed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
@@ -50,6 +57,8 @@ class ChaosResult:
             "lost": self.lost,
             "ran_twice": self.ran_twice,
             "attempts_lost_to_kills": self.lost_attempts,
+            "unfinished_at_last_kill": self.unfinished_at_last_kill,
+            "recorded_after_kill": self.recorded_after_kill,
         }
 
 
@@ -73,19 +82,22 @@ def _kill_and_restart(
     kills: int,
     rng: random.Random,
     deadline: float,
+    pace: tuple[float, float],
+    slots: int,
 ) -> None:
     done = 0
     while done < kills:
         assert time.monotonic() < deadline, f"only {done} kills before the deadline"
-        time.sleep(rng.uniform(0.2, 0.6))
+        time.sleep(rng.uniform(*pace))
         index = rng.randrange(len(workers))
         victim = workers[index]
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.proc.wait(10)
+        os.kill(victim.worker_pid(), signal.SIGKILL)
+        victim.proc.wait(20)
         result.killed.update(STARTED.findall(victim.output()))
+        result.recorded_after_kill += sum(int(n) for n in RECORDED.findall(victim.output()))
         done += 1
-        time.sleep(rng.uniform(0.0, 0.3))
-        workers[index] = start_workers(db, SLOTS)
+        time.sleep(rng.uniform(0.0, pace[1] / 2))
+        workers[index] = start_workers(db, slots)
     result.kills = done
 
 
@@ -164,7 +176,15 @@ def verify(db: Path, markers: Path, ids: list[str], result: ChaosResult) -> None
     result.completed = sum(1 for r in jobs.values() if r[1] == "completed")
 
 
-def run_chaos(db: Path, tmp: Path, jobs: int, kills: int, seed: int) -> ChaosResult:
+def run_chaos(
+    db: Path,
+    tmp: Path,
+    jobs: int,
+    kills: int,
+    seed: int,
+    pace: tuple[float, float] = (0.2, 0.6),
+    slots: int = SLOTS,
+) -> ChaosResult:
     """Enqueue ``jobs``, run them across 3 workers while killing ``kills`` times, and verify."""
     rng = random.Random(seed)
     markers = tmp / "markers"
@@ -182,8 +202,9 @@ def run_chaos(db: Path, tmp: Path, jobs: int, kills: int, seed: int) -> ChaosRes
     run_cli("enqueue", "--file", str(tmp / "jobs.jsonl"), db=db)
     result = ChaosResult(jobs)
     started = time.monotonic()
-    workers = [start_workers(db, SLOTS) for _ in range(WORKERS)]
-    _kill_and_restart(db, workers, result, kills, rng, started + 30 + jobs * 0.1)
+    workers = [start_workers(db, slots) for _ in range(WORKERS)]
+    _kill_and_restart(db, workers, result, kills, rng, started + 60 + jobs * 0.1, pace, slots)
+    result.unfinished_at_last_kill = jobs - state_counts(db).get("completed", 0)
     wait_until(
         lambda: state_counts(db).get("completed", 0) == jobs,
         timeout=60 + jobs * 0.05,
@@ -191,6 +212,15 @@ def run_chaos(db: Path, tmp: Path, jobs: int, kills: int, seed: int) -> ChaosRes
         message=f"all {jobs} jobs completed (now {state_counts(db)})",
     )
     result.seconds = time.monotonic() - started
+    # A worker restarted just now may not have registered yet; `worker stop` only asks registered
+    # ones, so wait until all are (otherwise the late one would run on forever).
+    wait_until(
+        lambda: (
+            {w.pid for w in workers} <= {w["pid"] for w in cli_json("status", db=db)["workers"]}
+        ),
+        timeout=30,
+        message="every worker registered",
+    )
     run_cli("worker", "stop", "--timeout", "30", db=db)
     for worker in workers:
         assert worker.wait(30) == 0, worker.output()[-2000:]

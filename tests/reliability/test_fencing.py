@@ -68,7 +68,8 @@ def test_stopped_worker_is_fenced_and_kills_its_lost_job(db: Path, tmp_path: Pat
     )
     long_pid = int(wait_until(lambda: lines(long_marker), 10)[0].split()[2])
 
-    os.kill(first.pid, signal.SIGSTOP)
+    frozen = first.worker_pid()  # SIGSTOP cannot be forwarded by the supervisor
+    os.kill(frozen, signal.SIGSTOP)
     try:
         second = start_workers(db, 2)
         second_id = _worker_id(second)
@@ -80,7 +81,7 @@ def test_stopped_worker_is_fenced_and_kills_its_lost_job(db: Path, tmp_path: Pat
         assert not _gone(long_pid), "attempt 1 of 'long' must still run while its worker is frozen"
         assert lines(short_marker)[:2] == ["start 1 " + lines(short_marker)[0].split()[2], "end 1"]
     finally:
-        os.kill(first.pid, signal.SIGCONT)
+        os.kill(frozen, signal.SIGCONT)
 
     # Thawed: its results are refused, and the job it lost is killed (heartbeat, then TERM).
     wait_until(

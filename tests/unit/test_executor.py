@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psutil
 
-from queuectl_core.executor import Execution, execute
+from queuectl_core.executor import Environment, Execution, execute
 from queuectl_core.models import Job, JobState
 from queuectl_core.output import BoundedOutput
 
@@ -34,7 +34,10 @@ def make_job(command: str, timeout: float | None = None, **extra: object) -> Job
 
 async def run(job: Job) -> tuple[Execution, object]:
     execution = Execution(job, BoundedOutput(1 << 16), BoundedOutput(1 << 16))
-    return execution, await execute(execution, None)
+    outcome = await execute(execution, Environment(None))
+    if execution.child is not None:
+        execution.child.reap()
+    return execution, outcome
 
 
 async def test_exit_codes_and_errors() -> None:
