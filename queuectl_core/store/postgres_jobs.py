@@ -10,20 +10,25 @@ import asyncpg
 
 from queuectl_core.errors import DuplicateJob, InvalidState, JobNotFound
 from queuectl_core.ids import new_job_id
-from queuectl_core.models import (
+from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
     RETRYABLE_STATES,
-    Finish,
-    Job,
-    JobSort,
-    JobSpec,
-    JobState,
+    Budget,
+    OutcomeKind,
+    Transition,
+    decide,
+    gone_error,
+    kind_of,
+    lost_error,
+    refusal,
 )
+from queuectl_core.models import Finish, Job, JobSort, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.postgres_base import Conn, PgBase
 from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
 
-LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
+#: What a fenced result would apply (nothing: its job is not processing under this run).
+NOT_OWNED = Transition(JobState.PROCESSING)
 
 
 def pg_mark(n: int) -> str:
@@ -102,10 +107,7 @@ class JobOps(PgBase):
             if job is None:
                 raise JobNotFound(f"no job with id {job_id!r}")
             if job.state not in allowed:
-                names = ", ".join(str(s) for s in allowed)
-                raise InvalidState(
-                    f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}"
-                )
+                raise InvalidState(refusal(job_id, job.state, allowed, verb))
         return [found[job_id] for job_id in wanted]
 
     async def _change(self, conn: Conn, query: str, now: float, jobs: Sequence[Job]) -> list[Job]:
@@ -221,28 +223,30 @@ class JobOps(PgBase):
     async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
         if not finishes:
             return []
-        # Only a failure needs the config (for its backoff): successes skip that round trip.
-        failing = any(not item.outcome.succeeded for item in finishes)
-        config = await self._config(conn) if failing else None
+        config = await self._config(conn)
+        ids, workers = [f.job_id for f in finishes], [f.worker_id for f in finishes]
+        runs = [f.attempt for f in finishes]
+        rows = await conn.fetch(sql.OWNED_RUNS, self._now_param(), ids, workers, runs)
+        budgets = {row[0]: (Budget(row[1], row[2]), row[3]) for row in rows}
         owned = []
         for item in finishes:
             outcome = item.outcome
-            delay = 0.0
-            if config is not None and not outcome.succeeded:
-                attempts = await conn.fetchval(
-                    "SELECT attempts FROM jobs WHERE id = $1", item.job_id
-                )
-                delay = config.backoff(attempts or 1)
+            # A fenced result changes no job (the statement's fence holds) but still closes
+            # its attempt record and keeps its output.
+            fate = NOT_OWNED
+            if item.job_id in budgets:
+                budget, now = budgets[item.job_id]
+                fate = decide(budget, kind_of(outcome), config, now)
             count = await conn.fetchval(
                 sql.FINISH,
                 self._now_param(),
                 item.job_id,
                 item.worker_id,
                 item.attempt,
-                outcome.succeeded,
+                str(fate.state),
                 outcome.exit_code,
                 outcome.error,
-                delay,
+                fate.run_at,
                 outcome.stdout,
                 outcome.stderr,
             )
@@ -260,14 +264,14 @@ class JobOps(PgBase):
         async def write(conn: Conn) -> list[str]:
             config = await self._config(conn)
             now = await self._db_now(conn)
-            lost = LOST_ERROR.format(config.lease_timeout)
-            found: dict[str, tuple[int, int, str]] = {}
+            lost = lost_error(config.lease_timeout)
+            found: dict[str, tuple[int, Budget, str]] = {}
             for row in await conn.fetch(sql.EXPIRED, now):
-                found[row[0]] = (row[1], row[2], lost)
+                found[row[0]] = (row[1], Budget(row[2], row[3]), lost)
             if dead_workers:
                 for row in await conn.fetch(sql.OWNED_BY, list(dead_workers)):
-                    gone = f"worker lost (process of {row[3]} is gone)"
-                    found.setdefault(row[0], (row[1], row[2], gone))
+                    gone = gone_error(row[4])
+                    found.setdefault(row[0], (row[1], Budget(row[2], row[3]), gone))
                 await conn.execute(
                     "DELETE FROM workers WHERE id = ANY($1::text[])", list(dead_workers)
                 )
@@ -275,9 +279,11 @@ class JobOps(PgBase):
             if found:
                 ids = list(found)
                 runs = [found[i][0] for i in ids]
-                retry_at = [now + config.backoff(found[i][1]) for i in ids]
+                fates = [decide(found[i][1], OutcomeKind.LEASE_LOST, config, now) for i in ids]
+                states = [str(fate.state) for fate in fates]
+                run_at = [fate.run_at for fate in fates]
                 errors = [found[i][2] for i in ids]
-                rows = await conn.fetch(sql.RECOVER, now, ids, runs, retry_at, errors)
+                rows = await conn.fetch(sql.RECOVER, now, ids, runs, states, run_at, errors)
                 recovered = [r[0] for r in rows]
             # Rows of workers that vanished long ago only clutter the workers pane.
             await conn.execute(

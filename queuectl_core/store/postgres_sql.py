@@ -133,14 +133,22 @@ SELECT (SELECT stop_requested FROM w), (SELECT array_agg(id) FROM renewed),
        (SELECT array_agg(runs) FROM renewed)
 """
 
-# $2 job, $3 worker, $4 run, $5 ok, $6 exit code, $7 error, $8 backoff seconds, $9/$10 output.
+# The budgets of the runs a worker still owns ($2.. parallel arrays job id, worker, run),
+# locked, with the store's time: the fence, and what ``lifecycle.decide`` reads.
+OWNED_RUNS = f"""
+WITH {T}
+SELECT j.id, j.attempts, j.max_retries, t.now
+FROM t, jobs j, unnest($2::text[], $3::text[], $4::int[]) AS x(id, worker, run)
+WHERE j.id = x.id AND j.worker_id = x.worker AND j.runs = x.run AND j.state = 'processing'
+FOR UPDATE OF j
+"""
+
+# Applies a ``lifecycle.Transition``: $2 job, $3 worker, $4 run, $5 state, $6 exit code,
+# $7 error, $8 next run time (NULL keeps the job's), $9/$10 output.
 FINISH = f"""
 WITH {T},
 job AS (
-    UPDATE jobs SET
-        state = CASE WHEN $5 THEN 'completed'
-                     WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-        run_at = CASE WHEN $5 OR attempts >= 1 + max_retries THEN run_at ELSE t.now + $8 END,
+    UPDATE jobs SET state = $5, run_at = coalesce($8::float8, run_at),
         finished_at = t.now, updated_at = t.now, exit_code = $6, last_error = $7,
         lease_expires_at = NULL
     FROM t
@@ -216,24 +224,25 @@ FROM t WHERE state = 'dead'
 
 # Rows a live worker is renewing right now are skipped, not waited for.
 EXPIRED = """
-SELECT id, runs, attempts FROM jobs
+SELECT id, runs, attempts, max_retries FROM jobs
 WHERE state = 'processing' AND lease_expires_at < $1
 FOR UPDATE SKIP LOCKED
 """
 
 OWNED_BY = """
-SELECT id, runs, attempts, worker_id FROM jobs
+SELECT id, runs, attempts, max_retries, worker_id FROM jobs
 WHERE state = 'processing' AND worker_id = ANY($1::text[])
 FOR UPDATE SKIP LOCKED
 """
 
-# $1 now, then parallel arrays: job id, run, retry time, error.
+# Applies each job's ``lifecycle.Transition``: $1 now, then parallel arrays: job id, run,
+# state, next run time (NULL keeps the job's), error.
 RECOVER = """
 WITH job AS (
-    UPDATE jobs j SET state = CASE WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-        run_at = x.retry_at, finished_at = $1, updated_at = $1, exit_code = NULL,
-        last_error = x.error, lease_expires_at = NULL
-    FROM unnest($2::text[], $3::int[], $4::float8[], $5::text[]) AS x(id, run, retry_at, error)
+    UPDATE jobs j SET state = x.state, run_at = coalesce(x.run_at, j.run_at), finished_at = $1,
+        updated_at = $1, exit_code = NULL, last_error = x.error, lease_expires_at = NULL
+    FROM unnest($2::text[], $3::int[], $4::text[], $5::float8[], $6::text[])
+        AS x(id, run, state, run_at, error)
     WHERE j.id = x.id AND j.runs = x.run AND j.state = 'processing'
     RETURNING j.id, j.runs, j.last_error
 ),

@@ -27,7 +27,6 @@ T = TypeVar("T")
 Conn = sqlite3.Connection
 BUSY_TIMEOUT_MS = 30_000
 CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: retrying cannot help
-LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
 
 
 def store_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:

@@ -13,17 +13,8 @@ from queuectl_core.errors import (
     InvalidState,
     JobNotFound,
 )
-from queuectl_core.models import (
-    CANCELLABLE_STATES,
-    RETRYABLE_STATES,
-    Attempt,
-    Job,
-    JobSort,
-    JobSpec,
-    JobState,
-    Metrics,
-    Output,
-)
+from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES, refusal
+from queuectl_core.models import Attempt, Job, JobSort, JobSpec, JobState, Metrics, Output
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.metrics import build_metrics
 from queuectl_core.store.rows import (
@@ -207,10 +198,7 @@ class SqliteJobs(SqliteBase):
                 raise JobNotFound(f"no job with id {job_id!r}")
             job = job_from_row(row)
             if job.state not in allowed:
-                names = ", ".join(str(s) for s in allowed)
-                raise InvalidState(
-                    f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}"
-                )
+                raise InvalidState(refusal(job_id, job.state, allowed, verb))
             found.append(job)
         return found
 

@@ -117,11 +117,15 @@ WHERE seq IN (
 RETURNING {JOB_COLUMNS}
 """
 
+# The budget of a run this worker still owns: the fence, and what ``lifecycle.decide`` reads.
+OWNED_RUN = """
+SELECT attempts, max_retries FROM jobs
+WHERE id = ? AND worker_id = ? AND runs = ? AND state = 'processing'
+"""
+
+# Applies a ``lifecycle.Transition`` (a NULL run_at keeps the job's).
 FINISH_JOB = """
-UPDATE jobs SET
-    state = CASE WHEN :ok THEN 'completed'
-                 WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-    run_at = CASE WHEN :ok OR attempts >= 1 + max_retries THEN run_at ELSE :retry_at END,
+UPDATE jobs SET state = :state, run_at = coalesce(:run_at, run_at),
     finished_at = :now, updated_at = :now, exit_code = :exit_code, last_error = :error,
     lease_expires_at = NULL
 WHERE id = :id AND worker_id = :worker AND runs = :run AND state = 'processing'
@@ -148,18 +152,17 @@ ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = e
 """
 
 EXPIRED = """
-SELECT id, runs, attempts, NULL FROM jobs INDEXED BY jobs_lease
+SELECT id, runs, attempts, max_retries FROM jobs INDEXED BY jobs_lease
 WHERE state = 'processing' AND lease_expires_at < ?
 """
 
 OWNED_BY = """
-SELECT id, runs, attempts, worker_id FROM jobs WHERE state = 'processing' AND worker_id = ?
+SELECT id, runs, attempts, max_retries FROM jobs WHERE state = 'processing' AND worker_id = ?
 """
 
 RECOVER_JOB = """
-UPDATE jobs SET state = CASE WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-    run_at = ?, finished_at = ?, updated_at = ?, exit_code = NULL, last_error = ?,
-    lease_expires_at = NULL
+UPDATE jobs SET state = ?, run_at = coalesce(?, run_at), finished_at = ?, updated_at = ?,
+    exit_code = NULL, last_error = ?, lease_expires_at = NULL
 WHERE id = ? AND runs = ? AND state = 'processing'
 """
 

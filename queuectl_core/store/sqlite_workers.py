@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from queuectl_core import wake
+from queuectl_core.lifecycle import Budget, OutcomeKind, decide, gone_error, kind_of, lost_error
 from queuectl_core.models import (
     Finish,
     Heartbeat,
@@ -15,7 +16,7 @@ from queuectl_core.models import (
 )
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.rows import job_from_row, worker_from_row
-from queuectl_core.store.sqlite_base import LOST_ERROR, Conn, SqliteBase, read_config
+from queuectl_core.store.sqlite_base import Conn, SqliteBase, read_config
 
 
 class SqliteWorkerOps(SqliteBase):
@@ -127,20 +128,20 @@ class SqliteWorkerOps(SqliteBase):
                 "worker": item.worker_id,
                 "run": item.attempt,
                 "now": now,
-                "ok": outcome.succeeded,
                 "exit_code": outcome.exit_code,
                 "error": outcome.error,
             }
-            attempts = conn.execute("SELECT attempts FROM jobs WHERE id = ?", (item.job_id,))
-            row = attempts.fetchone()
-            retry_at = now + config.backoff(row[0] if row else 1)
-            updated = conn.execute(sql.FINISH_JOB, {**params, "retry_at": retry_at}).rowcount
+            row = conn.execute(sql.OWNED_RUN, (item.job_id, item.worker_id, item.attempt))
+            budget = row.fetchone()
+            if budget is not None:
+                fate = decide(Budget(*budget), kind_of(outcome), config, now)
+                conn.execute(sql.FINISH_JOB, {**params, "state": fate.state, "run_at": fate.run_at})
             conn.execute(sql.FINISH_ATTEMPT, params)
             if outcome.stdout or outcome.stderr:
                 conn.execute(
                     sql.SAVE_OUTPUT, (item.job_id, item.attempt, outcome.stdout, outcome.stderr)
                 )
-            owned.append(bool(updated))
+            owned.append(budget is not None)
         return owned
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
@@ -183,16 +184,18 @@ class SqliteWorkerOps(SqliteBase):
         def write(conn: Conn) -> list[str]:
             config = read_config(conn)
             now = self._clock()
-            lost = LOST_ERROR.format(config.lease_timeout)
-            found = [(*row[:3], lost) for row in conn.execute(sql.EXPIRED, (now,))]
+            lost = lost_error(config.lease_timeout)
+            found = [(*row, lost) for row in conn.execute(sql.EXPIRED, (now,))]
             for worker_id in dead_workers:
-                gone = f"worker lost (process of {worker_id} is gone)"
-                found += [(*row[:3], gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
+                gone = gone_error(worker_id)
+                found += [(*row, gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
                 conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
             recovered = []
-            for job_id, run, attempts, error in found:
-                retry_at = now + config.backoff(attempts)
-                conn.execute(sql.RECOVER_JOB, (retry_at, now, now, error, job_id, run))
+            for job_id, run, attempts, retries, error in found:
+                fate = decide(Budget(attempts, retries), OutcomeKind.LEASE_LOST, config, now)
+                conn.execute(
+                    sql.RECOVER_JOB, (fate.state, fate.run_at, now, now, error, job_id, run)
+                )
                 conn.execute(sql.CLOSE_ATTEMPT, (now, error, job_id, run))
                 recovered.append(job_id)
             # Rows of workers that vanished long ago only clutter the workers pane.

@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from queuectl_core.models import CANCELLABLE_STATES, Attempt, Job, JobState, Output
+from queuectl_core.lifecycle import CANCELLABLE_STATES
+from queuectl_core.models import Attempt, Job, JobState, Output
 from queuectl_tui import actions
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, duration, exit_text, relative

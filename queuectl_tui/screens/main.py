@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Static
 
-from queuectl_core.models import CANCELLABLE_STATES, JobState
+from queuectl_core.lifecycle import CANCELLABLE_STATES
+from queuectl_core.models import JobState
 from queuectl_tui import actions
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, thousands

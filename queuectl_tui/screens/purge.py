@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from queuectl_core.errors import InvalidInput
-from queuectl_core.models import FINISHED_STATES, JobState
+from queuectl_core.lifecycle import FINAL_STATES as FINISHED_STATES
+from queuectl_core.models import JobState
 from queuectl_core.validation import parse_duration
 from queuectl_tui.snapshot import Snapshot
 from queuectl_tui.text import thousands
