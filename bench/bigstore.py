@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.stores import cli_env, queuectl_bin
 from queuectl_core.models import JobState
 from queuectl_core.store import sqlite_sql
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 
 CACHE = Path(os.environ.get("QUEUECTL_BENCH_CACHE", "/tmp/qbench-cache"))
 SEED_VERSION = 1

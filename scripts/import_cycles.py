@@ -35,10 +35,13 @@ def _type_checking_only(node: ast.If) -> bool:
 
 
 def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement, at any depth, except those only type checkers see."""
+    hidden: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and _type_checking_only(node):
-            node.body = []  # ast.walk has not descended yet: drop what only type checkers see
-        elif isinstance(node, ast.Import | ast.ImportFrom):
+            hidden.update(id(inner) for stmt in node.body for inner in ast.walk(stmt))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in hidden:
             yield node
 
 

@@ -14,7 +14,8 @@ import click
 from queuectl_core.cli.common import duration, store_url, with_store
 from queuectl_core.cli.inspect import live_workers
 from queuectl_core.errors import StoreMissing
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 from queuectl_core.worker import WorkerPool, parse_queues
 from queuectl_core.worklog import configure
 

@@ -26,7 +26,8 @@ from queuectl_core.lifecycle import (
     kind_of,
 )
 from queuectl_core.models import Finish, Job, JobSpec, JobState, Outcome
-from queuectl_core.store import Store, open_store
+from queuectl_core.store import Store
+from queuectl_core.store.open import open_store
 
 T = TypeVar("T")
 LEASE = 30.0

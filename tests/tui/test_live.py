@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from queuectl_core.models import JobSpec, JobState
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.main import WINDOW, MainScreen
