@@ -2,7 +2,7 @@
 
     python scripts/import_cycles.py [package ...]   (default: queuectl_core)
 
-Prints each cycle (as a strongly connected component of the import graph) and exits 1 if any.
+Prints each cycle (a group of modules that all reach each other) and exits 1 if any.
 ``from pkg import name`` counts as importing ``pkg.name`` when that is a module, else ``pkg``.
 Imports under ``if TYPE_CHECKING:`` are skipped: they never run.
 """
@@ -75,45 +75,31 @@ def imports_of(module: str, path: Path, known: dict[str, Path]) -> set[str]:
     return targets
 
 
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = list(graph[start])
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(graph.get(name, ()))
+    return seen
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one module (Tarjan, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
+    """The groups of modules that import each other, directly or not (a package has ~50
+    modules: mutual reachability is plenty fast and plain to check)."""
+    reach = {name: reachable(graph, name) for name in graph}
     found: list[list[str]] = []
-    for root in sorted(graph):
-        if root in index:
+    placed: set[str] = set()
+    for name in sorted(graph):
+        if name in placed or name not in reach[name]:
             continue
-        work = [(root, iter(sorted(graph[root])))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(graph[child]))))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1:
-                    found.append(sorted(component))
+        group = sorted(other for other in reach[name] if name in reach[other])
+        placed.update(group)
+        if len(group) > 1:  # a module importing itself is no cycle worth reporting
+            found.append(group)
     return found
 
 

@@ -202,9 +202,6 @@ class PgBase:
             listener, self._listener = self._listener, None
             await listener.close()
 
-    async def get_config(self) -> Config:
-        return await self._run(self._config, tx=False, retry=True)
-
     async def _fold_counts(self) -> None:
         """Move the state-count deltas into the base rows (skipped if another fold is running)."""
 
@@ -218,3 +215,6 @@ class PgBase:
     async def _config(conn: Conn) -> Config:
         rows = await conn.fetch("SELECT key, value FROM config")
         return Config.from_raw({r[0]: r[1] for r in rows})
+
+    async def get_config(self) -> Config:
+        return await self._run(self._config, tx=False, retry=True)

@@ -1,4 +1,4 @@
-"""The job lifecycle on PostgreSQL: enqueue, claim, finish, release, recover, operator changes."""
+"""The PostgreSQL store, producers' and operators' side: enqueue, read, cancel, retry, purge."""
 
 from __future__ import annotations
 
@@ -8,35 +8,25 @@ from typing import Any, NoReturn
 
 import asyncpg
 
-from queuectl_core.errors import DuplicateJob, InvalidState, JobNotFound
+from queuectl_core.errors import DuplicateJob
 from queuectl_core.ids import new_job_id
 from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
     RETRYABLE_STATES,
-    Budget,
-    OutcomeKind,
-    Transition,
-    decide,
-    gone_error,
-    kind_of,
-    lost_error,
-    refusal,
 )
-from queuectl_core.models import Finish, Job, JobSort, JobSpec, JobState
+from queuectl_core.models import Job, JobSort, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
-from queuectl_core.store.postgres_base import Conn, PgBase
+from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
+from queuectl_core.store.postgres_base import FOLD_THRESHOLD, Conn, PgBase
 from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
-
-#: What a fenced result would apply (nothing: its job is not processing under this run).
-NOT_OWNED = Transition(JobState.PROCESSING)
 
 
 def pg_mark(n: int) -> str:
     return f"${n}"
 
 
-class JobOps(PgBase):
-    """Job operations; each is one transaction, most of them one statement."""
+class PgJobs(PgBase):
+    """Operations of producers, operators and the console; each is one transaction."""
 
     async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
         if not specs:
@@ -47,8 +37,7 @@ class JobOps(PgBase):
             await self._raise_duplicate(ids)
         columns: list[list[Any]] = [ids, [], [], [], [], [], [], [], [], []]
         for spec in specs:
-            timeout = spec.timeout if spec.timeout_given else (config.default_timeout or None)
-            retries = config.max_retries if spec.max_retries is None else spec.max_retries
+            retries, timeout = job_retries(spec, config), job_timeout(spec, config)
             values = (spec.command, spec.queue, spec.priority, retries, timeout, spec.run_at)
             for column, value in zip(
                 columns[1:], (*values, json.dumps(spec.env), spec.cwd, spec.delay), strict=True
@@ -102,13 +91,7 @@ class JobOps(PgBase):
             wanted,
         )
         found = {job.id: job for job in map(job_from_row, rows)}
-        for job_id in wanted:
-            job = found.get(job_id)
-            if job is None:
-                raise JobNotFound(f"no job with id {job_id!r}")
-            if job.state not in allowed:
-                raise InvalidState(refusal(job_id, job.state, allowed, verb))
-        return [found[job_id] for job_id in wanted]
+        return checked_for_change(wanted, found, allowed, verb)
 
     async def _change(self, conn: Conn, query: str, now: float, jobs: Sequence[Job]) -> list[Job]:
         ids = [job.id for job in jobs]
@@ -150,156 +133,31 @@ class JobOps(PgBase):
             finished_before,
         )
 
-    # --- workers' side ----------------------------------------------------------------------
-    async def claim(
-        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
-    ) -> list[Job]:
-        async def write(conn: Conn) -> list[Job]:
-            return await self._claim(conn, worker_id, queues, limit, lease)
+    # --- counts and change detection --------------------------------------------------------
+    async def counts(self) -> dict[JobState, int]:
+        rows = await self._read(sql.COUNTS)
+        if sum(r[2] for r in rows) > FOLD_THRESHOLD:
+            await self._fold_counts()
+        found = {r[0]: int(r[1]) for r in rows}
+        return {state: found.get(str(state), 0) for state in JobState}
 
-        return await self._run(write, tx=False)
+    async def count_jobs(
+        self, *, state: JobState | None = None, queue: str | None = None, search: str | None = None
+    ) -> int:
+        if queue is None and not search:
+            counts = await self.counts()
+            return counts[state] if state is not None else sum(counts.values())
+        where, params = job_filters(state, queue, search, pg_mark)
+        rows = await self._read(f"SELECT count(*) FROM jobs{where}", *params)
+        return int(rows[0][0])
 
-    async def _claim(
-        self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
-    ) -> list[Job]:
-        names = list(queues) if queues else None
-        rows = await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
-        return [job_from_row(r) for r in rows]
-
-    async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
-        async def write(conn: Conn) -> list[bool]:
-            return await self._finish(conn, finishes)
-
-        return await self._run(write)
-
-    async def finish_and_claim(
-        self,
-        finishes: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        limit: int,
-        lease: float,
-    ) -> tuple[list[bool], list[Job]]:
-        if not finishes:  # the idle worker's wake-up: one statement, one round trip
-            return [], (await self.claim(worker_id, queues, limit, lease) if limit > 0 else [])
-        if all(item.outcome.succeeded for item in finishes):
-            return await self._finish_ok_and_claim(finishes, worker_id, queues, limit, lease)
-
-        async def write(conn: Conn) -> tuple[list[bool], list[Job]]:
-            owned = await self._finish(conn, finishes)
-            jobs = await self._claim(conn, worker_id, queues, limit, lease) if limit > 0 else []
-            return owned, jobs
-
-        return await self._run(write)
-
-    async def _finish_ok_and_claim(
-        self,
-        finishes: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        limit: int,
-        lease: float,
-    ) -> tuple[list[bool], list[Job]]:
-        """Successes need no backoff, hence no config: finish and claim in one statement."""
-        names = list(queues) if queues else None
-        columns = [
-            [f.job_id for f in finishes],
-            [f.worker_id for f in finishes],
-            [f.attempt for f in finishes],
-            [f.outcome.exit_code for f in finishes],
-            [f.outcome.stdout for f in finishes],
-            [f.outcome.stderr for f in finishes],
-        ]
-        args = (self._now_param(), worker_id, limit, names, lease, *columns)
-
-        async def write(conn: Conn) -> list[Any]:
-            return list(await conn.fetch(sql.FINISH_OK_AND_CLAIM, *args))
-
-        rows = await self._run(write, tx=False)
-        recorded = set(rows[0][0] or ())
-        jobs = [job_from_row(row[1:]) for row in rows if row[1] is not None]
-        return [f.job_id in recorded for f in finishes], jobs
-
-    async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
-        if not finishes:
-            return []
-        config = await self._config(conn)
-        ids, workers = [f.job_id for f in finishes], [f.worker_id for f in finishes]
-        runs = [f.attempt for f in finishes]
-        rows = await conn.fetch(sql.OWNED_RUNS, self._now_param(), ids, workers, runs)
-        budgets = {row[0]: (Budget(row[1], row[2]), row[3]) for row in rows}
-        owned = []
-        for item in finishes:
-            outcome = item.outcome
-            # A fenced result changes no job (the statement's fence holds) but still closes
-            # its attempt record and keeps its output.
-            fate = NOT_OWNED
-            if item.job_id in budgets:
-                budget, now = budgets[item.job_id]
-                fate = decide(budget, kind_of(outcome), config, now)
-            count = await conn.fetchval(
-                sql.FINISH,
-                self._now_param(),
-                item.job_id,
-                item.worker_id,
-                item.attempt,
-                str(fate.state),
-                outcome.exit_code,
-                outcome.error,
-                fate.run_at,
-                outcome.stdout,
-                outcome.stderr,
+    async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
+        if queues:
+            rows = await self._read(
+                "SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') "
+                "AND queue = ANY($1::text[]) LIMIT 1",
+                list(queues),
             )
-            owned.append(bool(count))
-        return owned
-
-    async def release(self, job_id: str, worker_id: str, run: int) -> bool:
-        async def write(conn: Conn) -> bool:
-            count = await conn.fetchval(sql.RELEASE, self._now_param(), job_id, worker_id, run)
-            return bool(count)
-
-        return await self._run(write, tx=False)
-
-    async def recover(self, dead_workers: Sequence[str] = ()) -> list[str]:
-        async def write(conn: Conn) -> list[str]:
-            config = await self._config(conn)
-            now = await self._db_now(conn)
-            lost = lost_error(config.lease_timeout)
-            found: dict[str, tuple[int, Budget, str]] = {}
-            for row in await conn.fetch(sql.EXPIRED, now):
-                found[row[0]] = (row[1], Budget(row[2], row[3]), lost)
-            if dead_workers:
-                for row in await conn.fetch(sql.OWNED_BY, list(dead_workers)):
-                    gone = gone_error(row[4])
-                    found.setdefault(row[0], (row[1], Budget(row[2], row[3]), gone))
-                await conn.execute(
-                    "DELETE FROM workers WHERE id = ANY($1::text[])", list(dead_workers)
-                )
-            recovered: list[str] = []
-            if found:
-                ids = list(found)
-                runs = [found[i][0] for i in ids]
-                fates = [decide(found[i][1], OutcomeKind.LEASE_LOST, config, now) for i in ids]
-                states = [str(fate.state) for fate in fates]
-                run_at = [fate.run_at for fate in fates]
-                errors = [found[i][2] for i in ids]
-                rows = await conn.fetch(sql.RECOVER, now, ids, runs, states, run_at, errors)
-                recovered = [r[0] for r in rows]
-            # Rows of workers that vanished long ago only clutter the workers pane.
-            await conn.execute(
-                "DELETE FROM workers WHERE heartbeat_at < $1", now - 10 * config.lease_timeout
-            )
-            return recovered
-
-        recovered = await self._run(write)
-        await self._fold_counts()
-        return recovered
-
-    async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        rows = await self._read(
-            "SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed') "
-            "AND ($1::text[] IS NULL OR queue = ANY($1::text[]))",
-            list(queues) if queues else None,
-        )
-        value = rows[0][0]
-        return None if value is None else float(value)
+            return bool(rows)
+        counts = await self.counts()
+        return any(counts[s] for s in (JobState.PENDING, JobState.FAILED, JobState.PROCESSING))

@@ -294,3 +294,10 @@ SELECT $2, $3, $4, $5, $6::jsonb, t.now, t.now, '[]', false FROM t
 ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, slots = excluded.slots,
     queues = excluded.queues, heartbeat_at = excluded.heartbeat_at
 """
+
+LOCK = "SELECT pg_advisory_xact_lock($1)"
+
+SET_CONFIG = """
+INSERT INTO config (key, value) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value
+"""

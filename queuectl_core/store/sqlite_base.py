@@ -91,10 +91,6 @@ def prepare_file(path: Path, create: bool = True) -> None:
     os.close(fd)
 
 
-def config_dict(config: Config) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in config.__slots__}
-
-
 class SqliteBase:
     """Connection, clock and transaction helpers; the operations live in the subclasses."""
 
@@ -180,3 +176,6 @@ class SqliteBase:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+
+    async def get_config(self) -> Config:
+        return await self._read(read_config)

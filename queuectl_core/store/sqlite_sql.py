@@ -170,3 +170,10 @@ CLOSE_ATTEMPT = """
 UPDATE attempts SET finished_at = ?, error = ?
 WHERE job_id = ? AND attempt = ? AND finished_at IS NULL
 """
+
+SELECT_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
+
+SET_CONFIG = """
+INSERT INTO config (key, value) VALUES (?, ?)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value
+"""

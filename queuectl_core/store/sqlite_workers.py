@@ -19,7 +19,7 @@ from queuectl_core.store.rows import job_from_row, worker_from_row
 from queuectl_core.store.sqlite_base import Conn, SqliteBase, read_config
 
 
-class SqliteWorkerOps(SqliteBase):
+class SqliteWorkers(SqliteBase):
     """Operations of the worker pool."""
 
     async def register_worker(self, info: WorkerInfo) -> None:
@@ -218,22 +218,5 @@ class SqliteWorkerOps(SqliteBase):
         def read(conn: Conn) -> float | None:
             value = conn.execute(query, params).fetchone()[0]
             return None if value is None else float(value)
-
-        return await self._read(read)
-
-    async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
-        def read(conn: Conn) -> bool:
-            if queues:
-                marks = ", ".join("?" * len(queues))
-                row = conn.execute(
-                    "SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') "
-                    f"AND queue IN ({marks}) LIMIT 1",
-                    list(queues),
-                ).fetchone()
-                return row is not None
-            row = conn.execute(
-                "SELECT sum(n) FROM state_counts WHERE state IN ('pending', 'failed', 'processing')"
-            ).fetchone()
-            return bool(row[0])
 
         return await self._read(read)
