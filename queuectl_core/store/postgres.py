@@ -40,7 +40,7 @@ class PostgresStore(PgJobs, PgWorkers):
     async def change_token(self) -> int:
         # The cluster's snapshot (xmin:xmax:in-progress xids) differs after every commit and
         # every new writer, and never returns to an earlier value; read-only work leaves it be.
-        rows = await self._read("SELECT pg_current_snapshot()::text")
+        rows = await self._read(sql.SNAPSHOT)
         digest = hashlib.blake2b(str(rows[0][0]).encode(), digest_size=8).digest()
         return int.from_bytes(digest, "big")
 
@@ -49,12 +49,11 @@ class PostgresStore(PgJobs, PgWorkers):
             now = await self._db_now(conn)
             counts = {r[0]: int(r[1]) for r in await conn.fetch(sql.COUNTS)}
             durations = await conn.fetch(
-                "SELECT finished_at - started_at FROM jobs WHERE state = 'completed' "
-                "AND finished_at > $1 ORDER BY finished_at DESC LIMIT 10000",
+                sql.RECENT_DURATIONS,
                 now - 86400,
             )
             finished = await conn.fetch(
-                "SELECT finished_at FROM jobs WHERE state = 'completed' AND finished_at > $1",
+                sql.RECENT_FINISHES,
                 now - 3600,
             )
             return build_metrics(counts, [r[0] for r in durations], [r[0] for r in finished], now)
@@ -64,8 +63,7 @@ class PostgresStore(PgJobs, PgWorkers):
     # --- attempts and output ----------------------------------------------------------------
     async def attempts(self, job_id: str) -> list[Attempt]:
         rows = await self._read(
-            "SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error "
-            "FROM attempts WHERE job_id = $1 ORDER BY attempt",
+            sql.ATTEMPTS,
             job_id,
         )
         return [attempt_from_row(r) for r in rows]

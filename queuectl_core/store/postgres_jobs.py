@@ -56,7 +56,7 @@ class PgJobs(PgBase):
         return [by_id[job_id] for job_id in ids]
 
     async def _raise_duplicate(self, ids: Sequence[str]) -> NoReturn:
-        rows = await self._read("SELECT id FROM jobs WHERE id = ANY($1::text[])", list(ids))
+        rows = await self._read(sql.EXISTING_IDS, list(ids))
         raise DuplicateJob(duplicate_message(ids, {r[0] for r in rows}))
 
     async def get_job(self, job_id: str) -> Job | None:
@@ -77,7 +77,7 @@ class PgJobs(PgBase):
         where, params = job_filters(state, queue, search, pg_mark)
         order = job_order(sort, newest_first)
         n = len(params)
-        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where}{order} LIMIT ${n + 1} OFFSET ${n + 2}"
+        query = sql.LIST_JOBS.format(where=where, order=order, limit=n + 1, offset=n + 2)
         rows = await self._read(query, *params, limit, offset)
         return [job_from_row(r) for r in rows]
 
@@ -87,7 +87,7 @@ class PgJobs(PgBase):
         """Lock the jobs (in id order, so concurrent changes cannot deadlock) and check them."""
         wanted = list(dict.fromkeys(job_ids))
         rows = await conn.fetch(
-            f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+            sql.LOCK_JOBS,
             wanted,
         )
         found = {job.id: job for job in map(job_from_row, rows)}
@@ -108,7 +108,7 @@ class PgJobs(PgBase):
             if running:
                 ids, runs = [j.id for j in running], [j.runs for j in running]
                 await conn.execute(sql.CLOSE_ATTEMPTS, now, "cancelled", ids, runs)
-                await conn.execute("SELECT pg_notify($1, '')", sql.CONTROL_CHANNEL)
+                await conn.execute(sql.NOTIFY, sql.CONTROL_CHANNEL)
             return changed
 
         return await self._run(write)
@@ -127,8 +127,7 @@ class PgJobs(PgBase):
 
     async def purge(self, states: Sequence[JobState], finished_before: float) -> int:
         return await self._execute(
-            "DELETE FROM jobs WHERE state = ANY($1::text[]) "
-            "AND coalesce(finished_at, updated_at) < $2",
+            sql.PURGE,
             [str(s) for s in states],
             finished_before,
         )
@@ -148,14 +147,13 @@ class PgJobs(PgBase):
             counts = await self.counts()
             return counts[state] if state is not None else sum(counts.values())
         where, params = job_filters(state, queue, search, pg_mark)
-        rows = await self._read(f"SELECT count(*) FROM jobs{where}", *params)
+        rows = await self._read(sql.COUNT_JOBS.format(where=where), *params)
         return int(rows[0][0])
 
     async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
         if queues:
             rows = await self._read(
-                "SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') "
-                "AND queue = ANY($1::text[]) LIMIT 1",
+                sql.UNFINISHED_IN,
                 list(queues),
             )
             return bool(rows)

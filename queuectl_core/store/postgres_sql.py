@@ -301,3 +301,76 @@ SET_CONFIG = """
 INSERT INTO config (key, value) VALUES ($1, $2)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
 """
+
+SNAPSHOT = """
+SELECT pg_current_snapshot()::text
+"""
+
+ATTEMPTS = """
+SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error FROM attempts WHERE
+job_id = $1 ORDER BY attempt
+"""
+
+RECENT_DURATIONS = """
+SELECT finished_at - started_at FROM jobs WHERE state = 'completed' AND finished_at > $1 ORDER
+BY finished_at DESC LIMIT 10000
+"""
+
+RECENT_FINISHES = """
+SELECT finished_at FROM jobs WHERE state = 'completed' AND finished_at > $1
+"""
+
+CONFIG = """
+SELECT key, value FROM config
+"""
+
+TRY_LOCK = """
+SELECT pg_try_advisory_xact_lock($1)
+"""
+
+EXISTING_IDS = """
+SELECT id FROM jobs WHERE id = ANY($1::text[])
+"""
+
+PURGE = """
+DELETE FROM jobs WHERE state = ANY($1::text[]) AND coalesce(finished_at, updated_at) < $2
+"""
+
+UNFINISHED_IN = """
+SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') AND queue =
+ANY($1::text[]) LIMIT 1
+"""
+
+NOTIFY = """
+SELECT pg_notify($1, '')
+"""
+
+DELETE_WORKER = """
+DELETE FROM workers WHERE id = $1
+"""
+
+NEXT_DUE = """
+SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed') AND ($1::text[] IS NULL OR
+queue = ANY($1::text[]))
+"""
+
+REQUEST_STOP = """
+UPDATE workers SET stop_requested = true WHERE heartbeat_at > $1
+"""
+
+DROP_SILENT_WORKERS = """
+DELETE FROM workers WHERE heartbeat_at < $1
+"""
+
+DELETE_WORKERS = """
+DELETE FROM workers WHERE id = ANY($1::text[])
+"""
+
+LIVE_WORKERS = f"SELECT {WORKER_COLUMNS} FROM workers WHERE heartbeat_at > $1 ORDER BY started_at"
+
+# In id order, so concurrent operator changes cannot deadlock.
+LOCK_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+
+# Filled in with ``rows.job_filters`` and ``rows.job_order``, then the placeholder numbers.
+LIST_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs{{where}}{{order}} LIMIT ${{limit}} OFFSET ${{offset}}"
+COUNT_JOBS = "SELECT count(*) FROM jobs{where}"

@@ -40,7 +40,7 @@ class PgWorkers(PgBase):
         )
 
     async def deregister_worker(self, worker_id: str) -> None:
-        await self._execute("DELETE FROM workers WHERE id = $1", worker_id)
+        await self._execute(sql.DELETE_WORKER, worker_id)
 
     async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]:
         async def read(conn: Conn) -> list[Any]:
@@ -49,8 +49,7 @@ class PgWorkers(PgBase):
                 horizon = await self._db_now(conn) - (await self._config(conn)).lease_timeout
             return list(
                 await conn.fetch(
-                    f"SELECT {sql.WORKER_COLUMNS} FROM workers WHERE heartbeat_at > $1 "
-                    "ORDER BY started_at",
+                    sql.LIVE_WORKERS,
                     horizon,
                 )
             )
@@ -60,10 +59,8 @@ class PgWorkers(PgBase):
     async def request_stop(self) -> int:
         async def write(conn: Conn) -> int:
             horizon = await self._db_now(conn) - (await self._config(conn)).lease_timeout
-            status: str = await conn.execute(
-                "UPDATE workers SET stop_requested = true WHERE heartbeat_at > $1", horizon
-            )
-            await conn.execute("SELECT pg_notify($1, '')", sql.CONTROL_CHANNEL)
+            status: str = await conn.execute(sql.REQUEST_STOP, horizon)
+            await conn.execute(sql.NOTIFY, sql.CONTROL_CHANNEL)
             return int(status.rsplit(" ", 1)[-1])
 
         return await self._run(write)
@@ -206,9 +203,7 @@ class PgWorkers(PgBase):
                 for row in await conn.fetch(sql.OWNED_BY, list(dead_workers)):
                     gone = gone_error(row[4])
                     found.setdefault(row[0], (row[1], Budget(row[2], row[3]), gone))
-                await conn.execute(
-                    "DELETE FROM workers WHERE id = ANY($1::text[])", list(dead_workers)
-                )
+                await conn.execute(sql.DELETE_WORKERS, list(dead_workers))
             recovered: list[str] = []
             if found:
                 ids = list(found)
@@ -220,9 +215,7 @@ class PgWorkers(PgBase):
                 rows = await conn.fetch(sql.RECOVER, now, ids, runs, states, run_at, errors)
                 recovered = [r[0] for r in rows]
             # Rows of workers that vanished long ago only clutter the workers pane.
-            await conn.execute(
-                "DELETE FROM workers WHERE heartbeat_at < $1", now - 10 * config.lease_timeout
-            )
+            await conn.execute(sql.DROP_SILENT_WORKERS, now - 10 * config.lease_timeout)
             return recovered
 
         recovered = await self._run(write)
@@ -231,8 +224,7 @@ class PgWorkers(PgBase):
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None:
         rows = await self._read(
-            "SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed') "
-            "AND ($1::text[] IS NULL OR queue = ANY($1::text[]))",
+            sql.NEXT_DUE,
             list(queues) if queues else None,
         )
         value = rows[0][0]

@@ -116,8 +116,7 @@ class SqliteStore(SqliteJobs, SqliteWorkers):
     async def attempts(self, job_id: str) -> list[Attempt]:
         def read(conn: Conn) -> list[Attempt]:
             rows = conn.execute(
-                "SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error "
-                "FROM attempts WHERE job_id = ? ORDER BY attempt",
+                sql.ATTEMPTS,
                 (job_id,),
             )
             return [attempt_from_row(r) for r in rows]
@@ -128,19 +127,18 @@ class SqliteStore(SqliteJobs, SqliteWorkers):
         def read(conn: Conn) -> Output | None:
             if attempt is None:
                 row = conn.execute(
-                    "SELECT attempt, finished_at FROM attempts WHERE job_id = ? "
-                    "ORDER BY attempt DESC LIMIT 1",
+                    sql.LATEST_ATTEMPT,
                     (job_id,),
                 ).fetchone()
             else:
                 row = conn.execute(
-                    "SELECT attempt, finished_at FROM attempts WHERE job_id = ? AND attempt = ?",
+                    sql.ATTEMPT,
                     (job_id, attempt),
                 ).fetchone()
             if row is None:
                 return None
             out = conn.execute(
-                "SELECT stdout, stderr FROM outputs WHERE job_id = ? AND attempt = ?",
+                sql.OUTPUT,
                 (job_id, row[0]),
             ).fetchone() or ("", "")
             return Output(job_id, row[0], out[0], out[1], row[1] is not None)
@@ -150,21 +148,18 @@ class SqliteStore(SqliteJobs, SqliteWorkers):
     async def metrics(self) -> Metrics:
         def read(conn: Conn) -> Metrics:
             now = self._clock()
-            counts = {s: n for s, n in conn.execute("SELECT state, n FROM state_counts")}
+            counts = {s: n for s, n in conn.execute(sql.STATE_COUNTS)}
             durations = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT finished_at - started_at FROM jobs INDEXED BY jobs_state_finished "
-                    "WHERE state = 'completed' AND finished_at > ? "
-                    "ORDER BY finished_at DESC LIMIT 10000",
+                    sql.RECENT_DURATIONS,
                     (now - 86400,),
                 )
             ]
             finished = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT finished_at FROM jobs INDEXED BY jobs_state_finished "
-                    "WHERE state = 'completed' AND finished_at > ?",
+                    sql.RECENT_FINISHES,
                     (now - 3600,),
                 )
             ]

@@ -44,7 +44,7 @@ def sqlite_mark(n: int) -> str:
 
 
 def read_config(conn: Conn) -> Config:
-    return Config.from_raw(dict(conn.execute("SELECT key, value FROM config").fetchall()))
+    return Config.from_raw(dict(conn.execute(sql.CONFIG).fetchall()))
 
 
 def migrate(conn: Conn) -> None:
@@ -156,9 +156,7 @@ class SqliteBase:
     def _notify_local(self, conn: Conn, message: bytes) -> None:
         """Wake the idle workers of this store on this host (best effort)."""
         horizon = self._clock() - 120
-        rows = conn.execute(
-            "SELECT id FROM workers WHERE host = ? AND heartbeat_at > ?", (self._host, horizon)
-        ).fetchall()
+        rows = conn.execute(sql.LOCAL_WORKERS, (self._host, horizon)).fetchall()
         if rows:
             wake.notify((wake.address(self.url, r[0]) for r in rows), message)
 

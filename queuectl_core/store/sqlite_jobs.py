@@ -77,9 +77,7 @@ class SqliteJobs(SqliteBase):
 
     async def get_job(self, job_id: str) -> Job | None:
         def read(conn: Conn) -> Job | None:
-            row = conn.execute(
-                f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
+            row = conn.execute(sql.SELECT_JOB, (job_id,)).fetchone()
             return job_from_row(row) if row else None
 
         return await self._read(read)
@@ -97,7 +95,7 @@ class SqliteJobs(SqliteBase):
     ) -> list[Job]:
         where, params = job_filters(state, queue, search, sqlite_mark)
         order = job_order(sort, newest_first)
-        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} {order} LIMIT ? OFFSET ?"
+        query = sql.LIST_JOBS.format(where=where, order=order)
         params += [-1 if limit is None else limit, offset]
 
         def read(conn: Conn) -> list[Job]:
@@ -114,13 +112,13 @@ class SqliteJobs(SqliteBase):
         where, params = job_filters(state, queue, search, sqlite_mark)
 
         def read(conn: Conn) -> int:
-            return int(conn.execute(f"SELECT count(*) FROM jobs{where}", params).fetchone()[0])
+            return int(conn.execute(sql.COUNT_JOBS.format(where=where), params).fetchone()[0])
 
         return await self._read(read)
 
     async def counts(self) -> dict[JobState, int]:
         def read(conn: Conn) -> dict[JobState, int]:
-            rows = conn.execute("SELECT state, n FROM state_counts").fetchall()
+            rows = conn.execute(sql.STATE_COUNTS).fetchall()
             return {JobState(s): n for s, n in rows}
 
         return await self._read(read)
@@ -141,8 +139,7 @@ class SqliteJobs(SqliteBase):
             jobs = self._load_for_change(conn, job_ids, CANCELLABLE_STATES, "cancelled")
             for job in jobs:
                 conn.execute(
-                    "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, "
-                    "lease_expires_at = NULL, last_error = 'cancelled by operator' WHERE id = ?",
+                    sql.CANCEL,
                     (now, now, job.id),
                 )
                 if job.state == JobState.PROCESSING:
@@ -155,7 +152,7 @@ class SqliteJobs(SqliteBase):
 
     @staticmethod
     def _reload(conn: Conn, job_id: str) -> Job:
-        row = conn.execute(f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = conn.execute(sql.SELECT_JOB, (job_id,)).fetchone()
         return job_from_row(row)
 
     async def retry(self, job_ids: Sequence[str], *, dead_only: bool = False) -> list[Job]:
@@ -168,8 +165,7 @@ class SqliteJobs(SqliteBase):
                 # A final job starts over with a full set of attempts; a failed one skips its wait.
                 reset = job.state != JobState.FAILED
                 conn.execute(
-                    "UPDATE jobs SET state = 'pending', run_at = ?, updated_at = ?, "
-                    "attempts = CASE WHEN ? THEN 0 ELSE attempts END WHERE id = ?",
+                    sql.RETRY,
                     (now, now, reset, job.id),
                 )
             self._notify_local(conn, wake.WORK)
@@ -181,8 +177,7 @@ class SqliteJobs(SqliteBase):
         def write(conn: Conn) -> int:
             now = self._clock()
             count = conn.execute(
-                "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? "
-                "WHERE state = 'dead'",
+                sql.RETRY_ALL_DEAD,
                 (now, now),
             ).rowcount
             if count:
@@ -196,7 +191,7 @@ class SqliteJobs(SqliteBase):
             total = 0
             for state in states:
                 total += conn.execute(
-                    "DELETE FROM jobs WHERE state = ? AND coalesce(finished_at, updated_at) < ?",
+                    sql.PURGE,
                     (str(state), finished_before),
                 ).rowcount
             return total
@@ -207,15 +202,10 @@ class SqliteJobs(SqliteBase):
         def read(conn: Conn) -> bool:
             if queues:
                 marks = ", ".join("?" * len(queues))
-                row = conn.execute(
-                    "SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') "
-                    f"AND queue IN ({marks}) LIMIT 1",
-                    list(queues),
-                ).fetchone()
+                statement = sql.UNFINISHED_IN.format(marks=marks)
+                row = conn.execute(statement, list(queues)).fetchone()
                 return row is not None
-            row = conn.execute(
-                "SELECT sum(n) FROM state_counts WHERE state IN ('pending', 'failed', 'processing')"
-            ).fetchone()
+            row = conn.execute(sql.UNFINISHED_COUNT).fetchone()
             return bool(row[0])
 
         return await self._read(read)
@@ -227,6 +217,6 @@ def _duplicate_message(conn: Conn, ids: list[str]) -> str:
     existing = {
         job_id
         for job_id in dict.fromkeys(ids)
-        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if conn.execute(sql.JOB_EXISTS, (job_id,)).fetchone()
     }
     return duplicate_message(ids, existing)

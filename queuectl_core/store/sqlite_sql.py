@@ -177,3 +177,127 @@ SET_CONFIG = """
 INSERT INTO config (key, value) VALUES (?, ?)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
 """
+
+ATTEMPTS = """
+SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error FROM attempts WHERE
+job_id = ? ORDER BY attempt
+"""
+
+STATE_COUNTS = """
+SELECT state, n FROM state_counts
+"""
+
+RECENT_DURATIONS = """
+SELECT finished_at - started_at FROM jobs INDEXED BY jobs_state_finished WHERE state =
+'completed' AND finished_at > ? ORDER BY finished_at DESC LIMIT 10000
+"""
+
+RECENT_FINISHES = """
+SELECT finished_at FROM jobs INDEXED BY jobs_state_finished WHERE state = 'completed' AND
+finished_at > ?
+"""
+
+LATEST_ATTEMPT = """
+SELECT attempt, finished_at FROM attempts WHERE job_id = ? ORDER BY attempt DESC LIMIT 1
+"""
+
+ATTEMPT = """
+SELECT attempt, finished_at FROM attempts WHERE job_id = ? AND attempt = ?
+"""
+
+OUTPUT = """
+SELECT stdout, stderr FROM outputs WHERE job_id = ? AND attempt = ?
+"""
+
+LOCAL_WORKERS = """
+SELECT id FROM workers WHERE host = ? AND heartbeat_at > ?
+"""
+
+CONFIG = """
+SELECT key, value FROM config
+"""
+
+CANCEL = """
+UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_expires_at = NULL,
+last_error = 'cancelled by operator' WHERE id = ?
+"""
+
+RETRY = """
+UPDATE jobs SET state = 'pending', run_at = ?, updated_at = ?, attempts = CASE WHEN ? THEN 0
+ELSE attempts END WHERE id = ?
+"""
+
+RETRY_ALL_DEAD = """
+UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? WHERE state = 'dead'
+"""
+
+PURGE = """
+DELETE FROM jobs WHERE state = ? AND coalesce(finished_at, updated_at) < ?
+"""
+
+UNFINISHED_COUNT = """
+SELECT sum(n) FROM state_counts WHERE state IN ('pending', 'failed', 'processing')
+"""
+
+JOB_EXISTS = """
+SELECT 1 FROM jobs WHERE id = ?
+"""
+
+NEXT_DUE = """
+SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed')
+"""
+
+REGISTER_WORKER = """
+INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs,
+stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0) ON CONFLICT (id) DO UPDATE SET host =
+excluded.host, pid = excluded.pid, slots = excluded.slots, queues = excluded.queues,
+heartbeat_at = excluded.heartbeat_at
+"""
+
+LIVE_WORKERS = """
+SELECT id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs, stop_requested FROM
+workers WHERE heartbeat_at > ? ORDER BY started_at
+"""
+
+DROP_SILENT_WORKERS = """
+DELETE FROM workers WHERE heartbeat_at < ?
+"""
+
+REQUEST_STOP = """
+UPDATE workers SET stop_requested = 1 WHERE heartbeat_at > ?
+"""
+
+RELEASE = """
+UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), runs = runs - 1, run_at = ?,
+updated_at = ?, started_at = NULL, lease_expires_at = NULL WHERE id = ? AND worker_id = ? AND
+runs = ? AND state = 'processing'
+"""
+
+DELETE_ATTEMPT = """
+DELETE FROM attempts WHERE job_id = ? AND attempt = ?
+"""
+
+DELETE_OUTPUT = """
+DELETE FROM outputs WHERE job_id = ? AND attempt = ?
+"""
+
+DELETE_WORKER = """
+DELETE FROM workers WHERE id = ?
+"""
+
+BEAT = """
+UPDATE workers SET heartbeat_at = ?, current_jobs = ? WHERE id = ? RETURNING stop_requested
+"""
+
+RENEW_LEASE = """
+UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND worker_id = ? AND runs = ? AND state =
+'processing'
+"""
+
+# Filled in with ``rows.job_filters`` and ``rows.job_order``.
+LIST_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs{{where}} {{order}} LIMIT ? OFFSET ?"
+COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
+
+UNFINISHED_IN = """
+SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') AND queue IN ({marks}) LIMIT 1
+"""

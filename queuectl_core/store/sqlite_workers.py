@@ -27,25 +27,20 @@ class SqliteWorkers(SqliteBase):
             now = self._clock()
             # Registering again (after a resize) keeps the start time and any stop request.
             conn.execute(
-                "INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at, "
-                "current_jobs, stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0) "
-                "ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, "
-                "slots = excluded.slots, queues = excluded.queues, "
-                "heartbeat_at = excluded.heartbeat_at",
+                sql.REGISTER_WORKER,
                 (info.id, info.host, info.pid, info.slots, json.dumps(info.queues), now, now),
             )
 
         await self._tx(write)
 
     async def deregister_worker(self, worker_id: str) -> None:
-        await self._tx(lambda conn: conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,)))
+        await self._tx(lambda conn: conn.execute(sql.DELETE_WORKER, (worker_id,)))
 
     async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]:
         def read(conn: Conn) -> list[WorkerInfo]:
             horizon = -1.0 if include_stale else self._clock() - read_config(conn).lease_timeout
             rows = conn.execute(
-                "SELECT id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs, "
-                "stop_requested FROM workers WHERE heartbeat_at > ? ORDER BY started_at",
+                sql.LIVE_WORKERS,
                 (horizon,),
             )
             return [worker_from_row(r) for r in rows]
@@ -55,9 +50,7 @@ class SqliteWorkers(SqliteBase):
     async def request_stop(self) -> int:
         def write(conn: Conn) -> int:
             horizon = self._clock() - read_config(conn).lease_timeout
-            count = conn.execute(
-                "UPDATE workers SET stop_requested = 1 WHERE heartbeat_at > ?", (horizon,)
-            ).rowcount
+            count = conn.execute(sql.REQUEST_STOP, (horizon,)).rowcount
             self._notify_local(conn, wake.CONTROL)
             return count
 
@@ -69,15 +62,13 @@ class SqliteWorkers(SqliteBase):
         def write(conn: Conn) -> Heartbeat:
             now = self._clock()
             row = conn.execute(
-                "UPDATE workers SET heartbeat_at = ?, current_jobs = ? WHERE id = ? "
-                "RETURNING stop_requested",
+                sql.BEAT,
                 (now, json.dumps([j for j, _ in running]), worker_id),
             ).fetchone()
             lost = set()
             for job_id, run in running:
                 renewed = conn.execute(
-                    "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND worker_id = ? "
-                    "AND runs = ? AND state = 'processing'",
+                    sql.RENEW_LEASE,
                     (now + lease, job_id, worker_id, run),
                 ).rowcount
                 if not renewed:
@@ -167,15 +158,12 @@ class SqliteWorkers(SqliteBase):
         def write(conn: Conn) -> bool:
             now = self._clock()
             released = conn.execute(
-                "UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), "
-                "runs = runs - 1, run_at = ?, updated_at = ?, started_at = NULL, "
-                "lease_expires_at = NULL WHERE id = ? AND worker_id = ? AND runs = ? "
-                "AND state = 'processing'",
+                sql.RELEASE,
                 (now, now, job_id, worker_id, run),
             ).rowcount
             if released:
-                conn.execute("DELETE FROM attempts WHERE job_id = ? AND attempt = ?", (job_id, run))
-                conn.execute("DELETE FROM outputs WHERE job_id = ? AND attempt = ?", (job_id, run))
+                conn.execute(sql.DELETE_ATTEMPT, (job_id, run))
+                conn.execute(sql.DELETE_OUTPUT, (job_id, run))
             return bool(released)
 
         return await self._tx(write)
@@ -189,7 +177,7 @@ class SqliteWorkers(SqliteBase):
             for worker_id in dead_workers:
                 gone = gone_error(worker_id)
                 found += [(*row, gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
-                conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
+                conn.execute(sql.DELETE_WORKER, (worker_id,))
             recovered = []
             for job_id, run, attempts, retries, error in found:
                 fate = decide(Budget(attempts, retries), OutcomeKind.LEASE_LOST, config, now)
@@ -199,9 +187,7 @@ class SqliteWorkers(SqliteBase):
                 conn.execute(sql.CLOSE_ATTEMPT, (now, error, job_id, run))
                 recovered.append(job_id)
             # Rows of workers that vanished long ago only clutter the workers pane.
-            conn.execute(
-                "DELETE FROM workers WHERE heartbeat_at < ?", (now - 10 * config.lease_timeout,)
-            )
+            conn.execute(sql.DROP_SILENT_WORKERS, (now - 10 * config.lease_timeout,))
             if recovered:
                 self._notify_local(conn, wake.WORK)
             return recovered
@@ -209,7 +195,7 @@ class SqliteWorkers(SqliteBase):
         return await self._tx(write)
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        query = "SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed')"
+        query = sql.NEXT_DUE
         params: list[str] = []
         if queues:
             query += f" AND queue IN ({', '.join('?' * len(queues))})"

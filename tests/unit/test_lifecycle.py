@@ -31,9 +31,10 @@ CONFIG = Config(backoff_base=2.0, backoff_max=3600.0)
 FAILING = (OutcomeKind.FAILED, OutcomeKind.TIMED_OUT, OutcomeKind.LEASE_LOST)
 
 
-@pytest.mark.parametrize("attempts", [1, 2, 4])
-def test_success_completes_and_keeps_the_run_time(attempts: int) -> None:
-    fate = decide(Budget(attempts, 3), OutcomeKind.OK, CONFIG, NOW)
+@pytest.mark.parametrize(("attempts", "retries"), [(1, 3), (2, 3), (4, 3), (1, 0), (9, 2)])
+def test_success_completes_whatever_the_budget(attempts: int, retries: int) -> None:
+    # PostgreSQL's all-success batch (postgres_sql.FINISH_OK_AND_CLAIM) relies on this.
+    fate = decide(Budget(attempts, retries), OutcomeKind.OK, CONFIG, NOW)
     assert (fate.state, fate.run_at, fate.spent) == (JobState.COMPLETED, None, True)
 
 
