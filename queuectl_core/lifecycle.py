@@ -57,6 +57,8 @@ RETRYABLE_STATES = (JobState.DEAD, JobState.CANCELLED, JobState.COMPLETED, JobSt
 #: States a job ends in: nothing happens to it again unless an operator retries it (and the
 #: states ``purge`` may delete).
 FINAL_STATES = (JobState.COMPLETED, JobState.DEAD, JobState.CANCELLED)
+#: States that still owe work: waiting, waiting out a backoff, or running.
+UNFINISHED_STATES = tuple(s for s in JobState if s not in FINAL_STATES)
 
 
 def is_claimable(state: JobState) -> bool:

@@ -11,6 +11,12 @@ from queuectl_core.lifecycle import refusal
 from queuectl_core.models import Job, JobSpec, JobState
 
 
+def sql_states(states: Sequence[JobState]) -> str:
+    """A state set as an SQL list, ``('pending', 'failed')``: the stores' statements take their
+    state sets from ``lifecycle`` through this (and it spells them as the partial indexes do)."""
+    return "(" + ", ".join(f"'{state}'" for state in states) + ")"
+
+
 def job_timeout(spec: JobSpec, config: Config) -> float | None:
     """The spec's timeout, or the configured default (0 means none)."""
     return spec.timeout if spec.timeout_given else (config.default_timeout or None)

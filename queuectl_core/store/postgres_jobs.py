@@ -13,6 +13,7 @@ from queuectl_core.ids import new_job_id
 from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
     RETRYABLE_STATES,
+    UNFINISHED_STATES,
 )
 from queuectl_core.models import Job, JobSort, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
@@ -158,4 +159,4 @@ class PgJobs(PgBase):
             )
             return bool(rows)
         counts = await self.counts()
-        return any(counts[s] for s in (JobState.PENDING, JobState.FAILED, JobState.PROCESSING))
+        return any(counts[s] for s in UNFINISHED_STATES)

@@ -5,6 +5,13 @@ database clock. ``T`` turns that into one value per statement, so a job's starte
 its attempt record agree to the microsecond, whichever host ran the statement.
 """
 
+from queuectl_core.lifecycle import CLAIMABLE_STATES, UNFINISHED_STATES
+from queuectl_core.store.common import sql_states
+
+#: The state sets the statements use (migrations keep their literal text: never edit those).
+CLAIMABLE = sql_states(CLAIMABLE_STATES)
+UNFINISHED = sql_states(UNFINISHED_STATES)
+
 #: Everything lives in its own schema, so a shared database keeps its own ``jobs`` table.
 SCHEMA = "queuectl"
 #: pg_advisory_xact_lock keys (any constants unique to queuectl): migrations, config writes.
@@ -55,7 +62,7 @@ RETURNING {JOB_COLUMNS}
 _CLAIM_CTES = f"""
 picked AS MATERIALIZED (
     SELECT seq FROM jobs
-    WHERE state IN ('pending', 'failed') AND run_at <= (SELECT now FROM t)
+    WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
       AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
     ORDER BY priority DESC, seq
     LIMIT $3
@@ -336,8 +343,8 @@ PURGE = """
 DELETE FROM jobs WHERE state = ANY($1::text[]) AND coalesce(finished_at, updated_at) < $2
 """
 
-UNFINISHED_IN = """
-SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') AND queue =
+UNFINISHED_IN = f"""
+SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue =
 ANY($1::text[]) LIMIT 1
 """
 
@@ -349,8 +356,8 @@ DELETE_WORKER = """
 DELETE FROM workers WHERE id = $1
 """
 
-NEXT_DUE = """
-SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed') AND ($1::text[] IS NULL OR
+NEXT_DUE = f"""
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND ($1::text[] IS NULL OR
 queue = ANY($1::text[]))
 """
 

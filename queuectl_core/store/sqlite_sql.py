@@ -1,5 +1,12 @@
 """SQL for the SQLite store: versioned migrations and the statements the store runs."""
 
+from queuectl_core.lifecycle import CLAIMABLE_STATES, UNFINISHED_STATES
+from queuectl_core.store.common import sql_states
+
+#: The state sets the statements use (migrations keep their literal text: never edit those).
+CLAIMABLE = sql_states(CLAIMABLE_STATES)
+UNFINISHED = sql_states(UNFINISHED_STATES)
+
 STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
 
 # Each entry moves the schema from version i to i + 1 (PRAGMA user_version). Never edit a
@@ -111,7 +118,7 @@ UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
     lease_expires_at = :lease, updated_at = :now
 WHERE seq IN (
     SELECT seq FROM jobs INDEXED BY jobs_ready
-    WHERE state IN ('pending', 'failed') AND run_at <= :now {{queue_filter}}
+    WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
     ORDER BY priority DESC, seq LIMIT :limit
 )
 RETURNING {JOB_COLUMNS}
@@ -235,16 +242,16 @@ PURGE = """
 DELETE FROM jobs WHERE state = ? AND coalesce(finished_at, updated_at) < ?
 """
 
-UNFINISHED_COUNT = """
-SELECT sum(n) FROM state_counts WHERE state IN ('pending', 'failed', 'processing')
+UNFINISHED_COUNT = f"""
+SELECT sum(n) FROM state_counts WHERE state IN {UNFINISHED}
 """
 
 JOB_EXISTS = """
 SELECT 1 FROM jobs WHERE id = ?
 """
 
-NEXT_DUE = """
-SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed')
+NEXT_DUE = f"""
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
 """
 
 REGISTER_WORKER = """
@@ -298,6 +305,6 @@ UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND worker_id = ? AND runs = ?
 LIST_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs{{where}} {{order}} LIMIT ? OFFSET ?"
 COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
 
-UNFINISHED_IN = """
-SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') AND queue IN ({marks}) LIMIT 1
+UNFINISHED_IN = f"""
+SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue IN ({{marks}}) LIMIT 1
 """

@@ -25,6 +25,7 @@ from queuectl_core.lifecycle import (
     spends_attempt,
 )
 from queuectl_core.models import JobState, Outcome
+from queuectl_core.store import postgres_schema, postgres_sql, sqlite_sql
 
 NOW = 1_000.0
 CONFIG = Config(backoff_base=2.0, backoff_max=3600.0)
@@ -112,3 +113,22 @@ def test_error_texts() -> None:
     assert STOP_ERRORS[OutcomeKind.CANCELLED] == "cancelled"
     text = refusal("a", JobState.DEAD, CANCELLABLE_STATES, "cancelled")
     assert text == "job 'a' is dead; only pending, failed, processing jobs can be cancelled"
+
+
+def test_the_stores_statements_take_their_state_sets_from_the_policy() -> None:
+    # The released migrations spell the claimable set literally in their partial indexes; the
+    # statements built from lifecycle must read the same, or the planner (and SQLite's
+    # INDEXED BY) could not use those indexes.
+    index = "WHERE state IN ('pending', 'failed')"
+    assert index in "".join(sqlite_sql.MIGRATIONS)
+    assert index in "".join(postgres_schema.MIGRATIONS)
+    for sql in (sqlite_sql, postgres_sql):
+        assert sql.CLAIMABLE == "('pending', 'failed')"
+        assert f"state IN {sql.CLAIMABLE}" in sql.CLAIM
+        assert f"state IN {sql.CLAIMABLE}" in sql.NEXT_DUE
+        assert f"state IN {sql.UNFINISHED}" in sql.UNFINISHED_IN
+        assert set(sql.UNFINISHED.strip("()").replace("'", "").split(", ")) == {
+            "pending",
+            "failed",
+            "processing",
+        }
