@@ -26,12 +26,12 @@ from queuectl_core.store.rows import attempt_from_row
 from queuectl_core.store.sqlite_base import (
     BUSY_TIMEOUT_MS,
     Conn,
-    migrate,
     prepare_file,
     read_config,
     store_error,
 )
 from queuectl_core.store.sqlite_jobs import SqliteJobs
+from queuectl_core.store.sqlite_schema import migrate
 from queuectl_core.store.sqlite_workers import SqliteWorkers
 
 T = TypeVar("T")

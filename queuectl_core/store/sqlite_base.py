@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from queuectl_core import wake
 from queuectl_core.config import Config
 from queuectl_core.errors import (
-    SchemaTooNew,
     StoreCorrupt,
     StoreUnavailable,
 )
@@ -45,42 +44,6 @@ def sqlite_mark(n: int) -> str:
 
 def read_config(conn: Conn) -> Config:
     return Config.from_raw(dict(conn.execute(sql.CONFIG).fetchall()))
-
-
-def migrate(conn: Conn) -> None:
-    if conn.execute("PRAGMA user_version").fetchone()[0] == len(sql.MIGRATIONS):
-        return  # the common case: no write lock needed just to check
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(sql.MIGRATIONS):
-            raise SchemaTooNew(
-                f"store schema version {version} is newer than this queuectl supports "
-                f"({len(sql.MIGRATIONS)}); upgrade queuectl"
-            )
-        for number in range(version, len(sql.MIGRATIONS)):
-            for statement in split_statements(sql.MIGRATIONS[number]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def split_statements(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies whole."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.strip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
 
 
 def prepare_file(path: Path, create: bool = True) -> None:

@@ -1,4 +1,4 @@
-"""SQL for the SQLite store: versioned migrations and the statements the store runs."""
+"""SQL for the SQLite store: every statement it runs (the schema is in ``sqlite_schema``)."""
 
 from queuectl_core.lifecycle import CLAIMABLE_STATES, UNFINISHED_STATES
 from queuectl_core.store.common import sql_states
@@ -6,99 +6,6 @@ from queuectl_core.store.common import sql_states
 #: The state sets the statements use (migrations keep their literal text: never edit those).
 CLAIMABLE = sql_states(CLAIMABLE_STATES)
 UNFINISHED = sql_states(UNFINISHED_STATES)
-
-STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
-
-# Each entry moves the schema from version i to i + 1 (PRAGMA user_version). Never edit a
-# released entry; append a new one.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE jobs (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        command TEXT NOT NULL,
-        state TEXT NOT NULL,
-        queue TEXT NOT NULL,
-        priority INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        runs INTEGER NOT NULL DEFAULT 0,
-        max_retries INTEGER NOT NULL,
-        timeout REAL,
-        run_at REAL NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        started_at REAL,
-        finished_at REAL,
-        exit_code INTEGER,
-        last_error TEXT,
-        worker_id TEXT,
-        lease_expires_at REAL,
-        env TEXT NOT NULL DEFAULT '{}',
-        cwd TEXT
-    );
-    -- The claim walks this index in claim order and stops at the first due rows.
-    CREATE INDEX jobs_ready ON jobs(priority DESC, seq) WHERE state IN ('pending', 'failed');
-    CREATE INDEX jobs_due ON jobs(run_at) WHERE state IN ('pending', 'failed');
-    CREATE INDEX jobs_lease ON jobs(lease_expires_at) WHERE state = 'processing';
-    CREATE INDEX jobs_state_seq ON jobs(state, seq);
-    CREATE INDEX jobs_state_finished ON jobs(state, finished_at);
-
-    CREATE TABLE attempts (
-        job_id TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        worker_id TEXT,
-        started_at REAL NOT NULL,
-        finished_at REAL,
-        exit_code INTEGER,
-        error TEXT,
-        PRIMARY KEY (job_id, attempt)
-    ) WITHOUT ROWID;
-    CREATE TABLE outputs (
-        job_id TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        stdout TEXT NOT NULL DEFAULT '',
-        stderr TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (job_id, attempt)
-    );
-    CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE workers (
-        id TEXT PRIMARY KEY,
-        host TEXT NOT NULL,
-        pid INTEGER NOT NULL,
-        slots INTEGER NOT NULL,
-        queues TEXT NOT NULL,
-        started_at REAL NOT NULL,
-        heartbeat_at REAL NOT NULL,
-        current_jobs TEXT NOT NULL DEFAULT '[]',
-        stop_requested INTEGER NOT NULL DEFAULT 0
-    );
-
-    -- Counts by state are maintained, so `status` never scans a million rows.
-    CREATE TABLE state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
-    INSERT INTO state_counts VALUES
-        ('pending', 0), ('processing', 0), ('completed', 0),
-        ('failed', 0), ('dead', 0), ('cancelled', 0);
-    CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
-        UPDATE state_counts SET n = n + 1 WHERE state = new.state;
-    END;
-    CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
-        UPDATE state_counts SET n = n - 1 WHERE state = old.state;
-        DELETE FROM attempts WHERE job_id = old.id;
-        DELETE FROM outputs WHERE job_id = old.id;
-    END;
-    CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs
-    WHEN old.state != new.state BEGIN
-        UPDATE state_counts SET n = n - 1 WHERE state = old.state;
-        UPDATE state_counts SET n = n + 1 WHERE state = new.state;
-    END;
-    -- Every claim opens an attempt record in the same statement's transaction.
-    CREATE TRIGGER jobs_attempt_open AFTER UPDATE OF runs ON jobs
-    WHEN new.runs > old.runs BEGIN
-        INSERT OR REPLACE INTO attempts (job_id, attempt, worker_id, started_at)
-        VALUES (new.id, new.runs, new.worker_id, new.started_at);
-    END;
-    """,
-]
 
 JOB_COLUMNS = (
     "id, command, state, queue, priority, attempts, max_retries, timeout, run_at, created_at,"

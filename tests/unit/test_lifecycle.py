@@ -25,7 +25,7 @@ from queuectl_core.lifecycle import (
     spends_attempt,
 )
 from queuectl_core.models import JobState, Outcome
-from queuectl_core.store import postgres_schema, postgres_sql, sqlite_sql
+from queuectl_core.store import postgres_schema, postgres_sql, sqlite_schema, sqlite_sql
 
 NOW = 1_000.0
 CONFIG = Config(backoff_base=2.0, backoff_max=3600.0)
@@ -120,7 +120,7 @@ def test_the_stores_statements_take_their_state_sets_from_the_policy() -> None:
     # statements built from lifecycle must read the same, or the planner (and SQLite's
     # INDEXED BY) could not use those indexes.
     index = "WHERE state IN ('pending', 'failed')"
-    assert index in "".join(sqlite_sql.MIGRATIONS)
+    assert index in "".join(sqlite_schema.MIGRATIONS)
     assert index in "".join(postgres_schema.MIGRATIONS)
     for sql in (sqlite_sql, postgres_sql):
         assert sql.CLAIMABLE == "('pending', 'failed')"
