@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bench.stores import cli_env, queuectl_bin
 from queuectl_core.models import JobState
-from queuectl_core.store import sqlite_sql
-from queuectl_core.store.base import open_store
+from queuectl_core.store import sqlite_schema
+from queuectl_core.store.open import open_store
 
 CACHE = Path(os.environ.get("QUEUECTL_BENCH_CACHE", "/tmp/qbench-cache"))
 SEED_VERSION = 1
@@ -55,7 +55,7 @@ FROM s
 
 
 def _cache_path(count: int) -> Path:
-    schema = hashlib.sha1("".join(sqlite_sql.MIGRATIONS).encode()).hexdigest()[:10]
+    schema = hashlib.sha1("".join(sqlite_schema.MIGRATIONS).encode()).hexdigest()[:10]
     return CACHE / f"store-{count}-s{schema}-v{SEED_VERSION}.db"
 
 

@@ -16,7 +16,8 @@ import time
 from bench.stats import percentile
 from bench.stores import cli_env, queuectl_bin
 from queuectl_core.models import JobSpec, JobState
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 
 COMMAND = "date +%s.%N"
 

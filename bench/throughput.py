@@ -8,7 +8,7 @@ import time
 
 from bench.stores import cli_env, queuectl_bin
 from queuectl_core.models import JobSpec
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_core.worker import WorkerPool
 
 BATCH = 5000

@@ -38,17 +38,6 @@ class JobSort(enum.StrEnum):
 #: Other names operators use for a state.
 STATE_ALIASES = {"running": "processing"}
 
-#: States a worker may claim from (``failed`` once its backoff has passed).
-READY_STATES = (JobState.PENDING, JobState.FAILED)
-#: States from which an operator may cancel.
-CANCELLABLE_STATES = (JobState.PENDING, JobState.FAILED, JobState.PROCESSING)
-#: States ``retry`` takes back to pending (``dlq retry`` takes only ``dead``).
-RETRYABLE_STATES = (JobState.DEAD, JobState.CANCELLED, JobState.COMPLETED, JobState.FAILED)
-#: States a job ends in: nothing happens to it again unless an operator retries it.
-FINAL_STATES = (JobState.COMPLETED, JobState.DEAD, JobState.CANCELLED)
-#: Terminal states that ``purge`` may delete.
-FINISHED_STATES = (JobState.COMPLETED, JobState.DEAD, JobState.CANCELLED)
-
 
 @dataclass(frozen=True, slots=True)
 class JobSpec:

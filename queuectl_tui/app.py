@@ -13,7 +13,8 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from queuectl_core.errors import QueueError
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 from queuectl_tui.console import HostedView, Reads
 from queuectl_tui.hosting import HostedWorkers
 from queuectl_tui.keys import APP_BINDINGS

@@ -12,7 +12,8 @@ import sys
 import time
 
 from queuectl_core.models import Finish, JobSpec, Outcome, WorkerInfo
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 
 BUILD_01 = WorkerInfo("build-01-4242-a1f0", "build-01", 4242, 4, (), 0, 0)
 BUILD_02 = WorkerInfo("build-02-977-0c3e", "build-02", 977, 2, ("reports",), 0, 0)

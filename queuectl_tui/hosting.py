@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 from queuectl_core.worker import WorkerPool
 
 #: How long quitting waits for interrupted jobs to be handed back before giving up on them.

@@ -23,7 +23,7 @@ import textual_serve
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_tui.serve_auth import Gate
 from queuectl_tui.serve_options import ServeOptions, is_loopback
 

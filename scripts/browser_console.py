@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from browser.cdp import Chromium, Page, poll
 from browser.support import Served, start_server
 
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_tui.demo import Clock, seed
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 sys.path.insert(0, str(Path(__file__).parent))
 from svg_to_png import convert
 
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.demo import Clock, seed
 from queuectl_tui.factory import make_app

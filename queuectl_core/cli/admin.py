@@ -16,7 +16,8 @@ from queuectl_core.cli.common import (
 from queuectl_core.cli.inspect import JOB_HEADERS, job_rows
 from queuectl_core.config import KEYS, Config, format_value, normalize_key
 from queuectl_core.errors import InvalidInput
-from queuectl_core.models import FINISHED_STATES, JobState
+from queuectl_core.lifecycle import FINAL_STATES
+from queuectl_core.models import JobState
 from queuectl_core.store.base import Store
 from queuectl_core.validation import parse_duration
 
@@ -168,7 +169,7 @@ def metrics(ctx: click.Context, as_json: bool) -> None:
     "-s",
     "states",
     multiple=True,
-    type=state_choice(FINISHED_STATES),
+    type=state_choice(FINAL_STATES),
     default=["completed"],
     show_default=True,
     help="Finished state to purge (repeatable).",

@@ -16,7 +16,8 @@ from queuectl_core.errors import InvalidInput, QueueError
 from queuectl_core.models import STATE_ALIASES, Attempt, Job, JobState, WorkerInfo
 from queuectl_core.moments import iso
 from queuectl_core.paths import resolve_db
-from queuectl_core.store.base import Store, is_postgres_url, open_store
+from queuectl_core.store.base import Store, is_postgres_url
+from queuectl_core.store.open import open_store
 from queuectl_core.validation import parse_duration
 
 T = TypeVar("T")

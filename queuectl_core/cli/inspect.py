@@ -20,6 +20,7 @@ from queuectl_core.cli.common import (
     worker_dict,
 )
 from queuectl_core.errors import JobNotFound
+from queuectl_core.lifecycle import is_claimable
 from queuectl_core.liveness import process_gone
 from queuectl_core.models import Job, JobSort, JobState, WorkerInfo
 from queuectl_core.present import relative
@@ -82,7 +83,7 @@ def job_rows(jobs: list[Job]) -> list[tuple[object, ...]]:
     for job in jobs:
         command = job.command if len(job.command) <= 50 else job.command[:49] + "…"
         when = job.finished_at or job.started_at or job.created_at
-        if job.state in (JobState.PENDING, JobState.FAILED) and job.run_at > now:
+        if is_claimable(job.state) and job.run_at > now:
             when = job.run_at
         rows.append(
             (

@@ -10,7 +10,8 @@ import click
 from queuectl_core.cli.common import complete_job_ids, examples, safe, with_store
 from queuectl_core.cli.verbs import POLL_SECONDS, outcome_code
 from queuectl_core.errors import JobNotFound
-from queuectl_core.models import FINAL_STATES, Job, Output
+from queuectl_core.lifecycle import is_final
+from queuectl_core.models import Job, Output
 from queuectl_core.store.base import Store
 
 
@@ -78,7 +79,7 @@ async def follow_job(store: Store, job_id: str, raw: bool) -> int:
                 if previous is not None:
                     tail.show(previous)
             tail.show(output)
-        if job.state in FINAL_STATES:
+        if is_final(job.state):
             return outcome_code([job])
         await asyncio.sleep(POLL_SECONDS)
 
@@ -99,7 +100,7 @@ async def follow_attempt(store: Store, job_id: str, attempt: int, raw: bool) -> 
                     f"queuectl: attempt {attempt} of {job_id} failed: {record.error}", err=True
                 )
                 return 1
-        elif job.state in FINAL_STATES:
+        elif is_final(job.state):
             raise JobNotFound(f"job {job_id!r} has no attempt {attempt}")
         await asyncio.sleep(POLL_SECONDS)
 

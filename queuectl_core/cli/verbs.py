@@ -17,7 +17,8 @@ from queuectl_core.cli.common import (
     with_store,
 )
 from queuectl_core.errors import JobNotFound
-from queuectl_core.models import FINAL_STATES, Job, JobState
+from queuectl_core.lifecycle import is_final
+from queuectl_core.models import Job, JobState
 from queuectl_core.store.base import Store
 
 #: Exit status of ``wait`` (and ``logs --follow``) when time runs out, as timeout(1) uses.
@@ -46,7 +47,7 @@ async def wait_final(store: Store, job_ids: list[str], timeout: float | None) ->
             if job is None:
                 raise JobNotFound(f"no job with id {job_id!r}")
             jobs.append(job)
-        if all(job.state in FINAL_STATES for job in jobs):
+        if all(is_final(job.state) for job in jobs):
             return jobs
         if deadline is not None and time.monotonic() >= deadline:
             return None
@@ -101,7 +102,7 @@ def wait(
     if as_json:
         print_json([job_dict(j, with_env=False) for j in current])
     if final is None:
-        waiting = [j.id for j in current if j.state not in FINAL_STATES]
+        waiting = [j.id for j in current if not is_final(j.state)]
         still = ", ".join(waiting)
         sys.stderr.write(
             f"queuectl: error: timed out after {timeout:g}s; still waiting for {still}\n"

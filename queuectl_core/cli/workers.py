@@ -16,7 +16,8 @@ from queuectl_core.errors import StoreMissing
 from queuectl_core.ids import new_worker_id
 from queuectl_core.orphans import record_orphans
 from queuectl_core.present import signal_name
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 from queuectl_core.supervisor import FORWARDED_AS, Supervisor
 from queuectl_core.worker import WorkerPool, parse_queues
 from queuectl_core.worklog import configure

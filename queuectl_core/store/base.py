@@ -1,4 +1,5 @@
-"""The ``Store`` contract every backend satisfies (SQLite, PostgreSQL).
+"""The ``Store`` contract every backend satisfies (SQLite, PostgreSQL), as narrow protocols by
+client (``WorkerStore``, ``OperatorStore``, ``RegistryStore``) composed into ``Store``.
 
 One conformance suite (tests/store) checks both.
 """
@@ -29,20 +30,25 @@ from queuectl_core.wake import WakeKind
 WakeCallback = Callable[[WakeKind], None]
 
 
-class Store(Protocol):
-    """Durable job storage. Each method is one transaction; times come from the store's clock."""
+class StoreHandle(Protocol):
+    """What every client of a store holds: where it is, its clock, its config, closing it."""
 
     url: str
 
     async def close(self) -> None: ...
-
-    # --- config ---------------------------------------------------------------------------
     async def get_config(self) -> Config: ...
+    def now(self) -> float:
+        """The store's notion of the current time (epoch seconds)."""
+        ...
+
+
+class OperatorStore(StoreHandle, Protocol):
+    """What producers, operators and the console do: jobs in, jobs looked at, jobs changed."""
+
     async def set_config(self, key: str, value: str) -> Config:
         """Validate (type, range, cross-key rules) and persist; returns the new config."""
         ...
 
-    # --- producers and operators ------------------------------------------------------------
     async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
         """All or nothing. Raises DuplicateJob naming the first id that exists."""
         ...
@@ -99,16 +105,24 @@ class Store(Protocol):
         """Changes whenever any process commits; cheap enough to call every second."""
         ...
 
-    # --- workers ----------------------------------------------------------------------------
+
+class RegistryStore(StoreHandle, Protocol):
+    """The workers as operators see them: who is alive, and asking them all to stop."""
+
+    async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
+    async def request_stop(self) -> int:
+        """Ask every live worker to stop gracefully; returns how many were asked."""
+        ...
+
+
+class WorkerStore(StoreHandle, Protocol):
+    """What a worker pool does: register, claim, keep leases, record, recover, wake up."""
+
     async def register_worker(self, info: WorkerInfo) -> None:
         """Add the worker, or update its host, pid, slots and queues (keeping any stop request)."""
         ...
 
     async def deregister_worker(self, worker_id: str) -> None: ...
-    async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
-    async def request_stop(self) -> int:
-        """Ask every live worker to stop gracefully; returns how many were asked."""
-        ...
 
     async def heartbeat(
         self, worker_id: str, running: Sequence[tuple[str, int]], lease: float
@@ -159,9 +173,11 @@ class Store(Protocol):
 
     async def listen(self, worker_id: str, callback: WakeCallback) -> None: ...
     async def unlisten(self) -> None: ...
-    def now(self) -> float:
-        """The store's notion of the current time (epoch seconds)."""
-        ...
+
+
+class Store(OperatorStore, RegistryStore, WorkerStore, Protocol):
+    """Durable job storage, as every backend provides it. Each method is one transaction;
+    times come from the store's clock. Clients that need less take a narrower protocol."""
 
 
 def is_postgres_url(url: str) -> bool:
@@ -178,17 +194,3 @@ def describe(url: str) -> str:
     user = f"{parts.username}@" if parts.username else ""
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{user}{host}"))
-
-
-async def open_store(
-    url: str, *, clock: Callable[[], float] | None = None, create: bool = True
-) -> Store:
-    """Open the store behind ``url``, migrating it; without ``create``, a missing queue is
-    ``StoreMissing`` and nothing is written."""
-    if is_postgres_url(url):
-        from queuectl_core.store.postgres import PostgresStore
-
-        return await PostgresStore.open(url, clock=clock, create=create)
-    from queuectl_core.store.sqlite import SqliteStore
-
-    return await SqliteStore.open(url, clock=clock, create=create)

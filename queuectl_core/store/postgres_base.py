@@ -202,19 +202,19 @@ class PgBase:
             listener, self._listener = self._listener, None
             await listener.close()
 
-    async def get_config(self) -> Config:
-        return await self._run(self._config, tx=False, retry=True)
-
     async def _fold_counts(self) -> None:
         """Move the state-count deltas into the base rows (skipped if another fold is running)."""
 
         async def fold(conn: Conn) -> None:
-            if await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", sql.COUNTS_LOCK):
+            if await conn.fetchval(sql.TRY_LOCK, sql.COUNTS_LOCK):
                 await conn.execute(sql.FOLD_COUNTS)
 
         await self._run(fold)
 
     @staticmethod
     async def _config(conn: Conn) -> Config:
-        rows = await conn.fetch("SELECT key, value FROM config")
+        rows = await conn.fetch(sql.CONFIG)
         return Config.from_raw({r[0]: r[1] for r in rows})
+
+    async def get_config(self) -> Config:
+        return await self._run(self._config, tx=False, retry=True)

@@ -1,4 +1,4 @@
-"""The job lifecycle on PostgreSQL: enqueue, claim, finish, release, recover, operator changes."""
+"""The PostgreSQL store, producers' and operators' side: enqueue, read, cancel, retry, purge."""
 
 from __future__ import annotations
 
@@ -8,30 +8,26 @@ from typing import Any, NoReturn
 
 import asyncpg
 
-from queuectl_core.errors import DuplicateJob, InvalidState, JobNotFound
+from queuectl_core.errors import DuplicateJob
 from queuectl_core.ids import new_job_id
-from queuectl_core.models import (
+from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
     RETRYABLE_STATES,
-    Finish,
-    Job,
-    JobSort,
-    JobSpec,
-    JobState,
+    UNFINISHED_STATES,
 )
+from queuectl_core.models import Job, JobSort, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
-from queuectl_core.store.postgres_base import Conn, PgBase
+from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
+from queuectl_core.store.postgres_base import FOLD_THRESHOLD, Conn, PgBase
 from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
-
-LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
 
 
 def pg_mark(n: int) -> str:
     return f"${n}"
 
 
-class JobOps(PgBase):
-    """Job operations; each is one transaction, most of them one statement."""
+class PgJobs(PgBase):
+    """Operations of producers, operators and the console; each is one transaction."""
 
     async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
         if not specs:
@@ -42,8 +38,7 @@ class JobOps(PgBase):
             await self._raise_duplicate(ids)
         columns: list[list[Any]] = [ids, [], [], [], [], [], [], [], [], []]
         for spec in specs:
-            timeout = spec.timeout if spec.timeout_given else (config.default_timeout or None)
-            retries = config.max_retries if spec.max_retries is None else spec.max_retries
+            retries, timeout = job_retries(spec, config), job_timeout(spec, config)
             values = (spec.command, spec.queue, spec.priority, retries, timeout, spec.run_at)
             for column, value in zip(
                 columns[1:], (*values, json.dumps(spec.env), spec.cwd, spec.delay), strict=True
@@ -62,7 +57,7 @@ class JobOps(PgBase):
         return [by_id[job_id] for job_id in ids]
 
     async def _raise_duplicate(self, ids: Sequence[str]) -> NoReturn:
-        rows = await self._read("SELECT id FROM jobs WHERE id = ANY($1::text[])", list(ids))
+        rows = await self._read(sql.EXISTING_IDS, list(ids))
         raise DuplicateJob(duplicate_message(ids, {r[0] for r in rows}))
 
     async def get_job(self, job_id: str) -> Job | None:
@@ -83,7 +78,7 @@ class JobOps(PgBase):
         where, params = job_filters(state, queue, search, pg_mark)
         order = job_order(sort, newest_first)
         n = len(params)
-        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where}{order} LIMIT ${n + 1} OFFSET ${n + 2}"
+        query = sql.LIST_JOBS.format(where=where, order=order, limit=n + 1, offset=n + 2)
         rows = await self._read(query, *params, limit, offset)
         return [job_from_row(r) for r in rows]
 
@@ -93,20 +88,11 @@ class JobOps(PgBase):
         """Lock the jobs (in id order, so concurrent changes cannot deadlock) and check them."""
         wanted = list(dict.fromkeys(job_ids))
         rows = await conn.fetch(
-            f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+            sql.LOCK_JOBS,
             wanted,
         )
         found = {job.id: job for job in map(job_from_row, rows)}
-        for job_id in wanted:
-            job = found.get(job_id)
-            if job is None:
-                raise JobNotFound(f"no job with id {job_id!r}")
-            if job.state not in allowed:
-                names = ", ".join(str(s) for s in allowed)
-                raise InvalidState(
-                    f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}"
-                )
-        return [found[job_id] for job_id in wanted]
+        return checked_for_change(wanted, found, allowed, verb)
 
     async def _change(self, conn: Conn, query: str, now: float, jobs: Sequence[Job]) -> list[Job]:
         ids = [job.id for job in jobs]
@@ -123,7 +109,7 @@ class JobOps(PgBase):
             if running:
                 ids, runs = [j.id for j in running], [j.runs for j in running]
                 await conn.execute(sql.CLOSE_ATTEMPTS, now, "cancelled", ids, runs)
-                await conn.execute("SELECT pg_notify($1, '')", sql.CONTROL_CHANNEL)
+                await conn.execute(sql.NOTIFY, sql.CONTROL_CHANNEL)
             return changed
 
         return await self._run(write)
@@ -142,167 +128,39 @@ class JobOps(PgBase):
 
     async def purge(self, states: Sequence[JobState], finished_before: float) -> int:
         return await self._execute(
-            "DELETE FROM jobs WHERE state = ANY($1::text[]) "
-            "AND coalesce(finished_at, updated_at) < $2",
+            sql.PURGE,
             [str(s) for s in states],
             finished_before,
         )
 
     async def count_purgeable(self, states: Sequence[JobState], finished_before: float) -> int:
-        rows = await self._read(
-            "SELECT count(*) FROM jobs WHERE state = ANY($1::text[]) "
-            "AND coalesce(finished_at, updated_at) < $2",
-            [str(s) for s in states],
-            finished_before,
-        )
+        rows = await self._read(sql.COUNT_PURGEABLE, [str(s) for s in states], finished_before)
         return int(rows[0][0])
 
-    # --- workers' side ----------------------------------------------------------------------
-    async def claim(
-        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
-    ) -> list[Job]:
-        async def write(conn: Conn) -> list[Job]:
-            return await self._claim(conn, worker_id, queues, limit, lease)
+    # --- counts and change detection --------------------------------------------------------
+    async def counts(self) -> dict[JobState, int]:
+        rows = await self._read(sql.COUNTS)
+        if sum(r[2] for r in rows) > FOLD_THRESHOLD:
+            await self._fold_counts()
+        found = {r[0]: int(r[1]) for r in rows}
+        return {state: found.get(str(state), 0) for state in JobState}
 
-        return await self._run(write, tx=False)
+    async def count_jobs(
+        self, *, state: JobState | None = None, queue: str | None = None, search: str | None = None
+    ) -> int:
+        if queue is None and not search:
+            counts = await self.counts()
+            return counts[state] if state is not None else sum(counts.values())
+        where, params = job_filters(state, queue, search, pg_mark)
+        rows = await self._read(sql.COUNT_JOBS.format(where=where), *params)
+        return int(rows[0][0])
 
-    async def _claim(
-        self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
-    ) -> list[Job]:
-        names = list(queues) if queues else None
-        rows = await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
-        return [job_from_row(r) for r in rows]
-
-    async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
-        async def write(conn: Conn) -> list[bool]:
-            return await self._finish(conn, finishes)
-
-        return await self._run(write)
-
-    async def finish_and_claim(
-        self,
-        finishes: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        limit: int,
-        lease: float,
-    ) -> tuple[list[bool], list[Job]]:
-        if not finishes:  # the idle worker's wake-up: one statement, one round trip
-            return [], (await self.claim(worker_id, queues, limit, lease) if limit > 0 else [])
-        if all(item.outcome.succeeded for item in finishes):
-            return await self._finish_ok_and_claim(finishes, worker_id, queues, limit, lease)
-
-        async def write(conn: Conn) -> tuple[list[bool], list[Job]]:
-            owned = await self._finish(conn, finishes)
-            jobs = await self._claim(conn, worker_id, queues, limit, lease) if limit > 0 else []
-            return owned, jobs
-
-        return await self._run(write)
-
-    async def _finish_ok_and_claim(
-        self,
-        finishes: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        limit: int,
-        lease: float,
-    ) -> tuple[list[bool], list[Job]]:
-        """Successes need no backoff, hence no config: finish and claim in one statement."""
-        names = list(queues) if queues else None
-        columns = [
-            [f.job_id for f in finishes],
-            [f.worker_id for f in finishes],
-            [f.run for f in finishes],
-            [f.outcome.exit_code for f in finishes],
-            [f.outcome.stdout for f in finishes],
-            [f.outcome.stderr for f in finishes],
-        ]
-        args = (self._now_param(), worker_id, limit, names, lease, *columns)
-
-        async def write(conn: Conn) -> list[Any]:
-            return list(await conn.fetch(sql.FINISH_OK_AND_CLAIM, *args))
-
-        rows = await self._run(write, tx=False)
-        recorded = set(rows[0][0] or ())
-        jobs = [job_from_row(row[1:]) for row in rows if row[1] is not None]
-        return [f.job_id in recorded for f in finishes], jobs
-
-    async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
-        if not finishes:
-            return []
-        # Only a failure needs the config (for its backoff): successes skip that round trip.
-        failing = any(not item.outcome.succeeded for item in finishes)
-        config = await self._config(conn) if failing else None
-        owned = []
-        for item in finishes:
-            outcome = item.outcome
-            delay = 0.0
-            if config is not None and not outcome.succeeded:
-                attempts = await conn.fetchval(
-                    "SELECT attempts FROM jobs WHERE id = $1", item.job_id
-                )
-                delay = config.backoff(attempts or 1)
-            count = await conn.fetchval(
-                sql.FINISH,
-                self._now_param(),
-                item.job_id,
-                item.worker_id,
-                item.run,
-                outcome.succeeded,
-                outcome.exit_code,
-                outcome.error,
-                delay,
-                outcome.stdout,
-                outcome.stderr,
+    async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
+        if queues:
+            rows = await self._read(
+                sql.UNFINISHED_IN,
+                list(queues),
             )
-            owned.append(bool(count))
-        return owned
-
-    async def release(self, job_id: str, worker_id: str, run: int) -> bool:
-        async def write(conn: Conn) -> bool:
-            count = await conn.fetchval(sql.RELEASE, self._now_param(), job_id, worker_id, run)
-            return bool(count)
-
-        return await self._run(write, tx=False)
-
-    async def recover(self, dead_workers: Sequence[str] = ()) -> list[str]:
-        async def write(conn: Conn) -> list[str]:
-            config = await self._config(conn)
-            now = await self._db_now(conn)
-            lost = LOST_ERROR.format(config.lease_timeout)
-            found: dict[str, tuple[int, int, str]] = {}
-            for row in await conn.fetch(sql.EXPIRED, now):
-                found[row[0]] = (row[1], row[2], lost)
-            if dead_workers:
-                for row in await conn.fetch(sql.OWNED_BY, list(dead_workers)):
-                    gone = f"worker lost (process of {row[3]} is gone)"
-                    found.setdefault(row[0], (row[1], row[2], gone))
-                await conn.execute(
-                    "DELETE FROM workers WHERE id = ANY($1::text[])", list(dead_workers)
-                )
-            recovered: list[str] = []
-            if found:
-                ids = list(found)
-                runs = [found[i][0] for i in ids]
-                retry_at = [now + config.backoff(found[i][1]) for i in ids]
-                errors = [found[i][2] for i in ids]
-                rows = await conn.fetch(sql.RECOVER, now, ids, runs, retry_at, errors)
-                recovered = [r[0] for r in rows]
-            # Rows of workers that vanished long ago only clutter the workers pane.
-            await conn.execute(
-                "DELETE FROM workers WHERE heartbeat_at < $1", now - 10 * config.lease_timeout
-            )
-            return recovered
-
-        recovered = await self._run(write)
-        await self._fold_counts()
-        return recovered
-
-    async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        rows = await self._read(
-            "SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed') "
-            "AND ($1::text[] IS NULL OR queue = ANY($1::text[]))",
-            list(queues) if queues else None,
-        )
-        value = rows[0][0]
-        return None if value is None else float(value)
+            return bool(rows)
+        counts = await self.counts()
+        return any(counts[s] for s in UNFINISHED_STATES)

@@ -5,6 +5,13 @@ database clock. ``T`` turns that into one value per statement, so a job's starte
 its attempt record agree to the microsecond, whichever host ran the statement.
 """
 
+from queuectl_core.lifecycle import CLAIMABLE_STATES, UNFINISHED_STATES
+from queuectl_core.store.common import sql_states
+
+#: The state sets the statements use (migrations keep their literal text: never edit those).
+CLAIMABLE = sql_states(CLAIMABLE_STATES)
+UNFINISHED = sql_states(UNFINISHED_STATES)
+
 #: Everything lives in its own schema, so a shared database keeps its own ``jobs`` table.
 SCHEMA = "queuectl"
 #: pg_advisory_xact_lock keys (any constants unique to queuectl): migrations, config writes.
@@ -55,7 +62,7 @@ RETURNING {JOB_COLUMNS}
 _CLAIM_CTES = f"""
 picked AS MATERIALIZED (
     SELECT seq FROM jobs
-    WHERE state IN ('pending', 'failed') AND run_at <= (SELECT now FROM t)
+    WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
       AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
     ORDER BY priority DESC, seq
     LIMIT $3
@@ -133,14 +140,22 @@ SELECT (SELECT stop_requested FROM w), (SELECT array_agg(id) FROM renewed),
        (SELECT array_agg(runs) FROM renewed)
 """
 
-# $2 job, $3 worker, $4 run, $5 ok, $6 exit code, $7 error, $8 backoff seconds, $9/$10 output.
+# The budgets of the runs a worker still owns ($2.. parallel arrays job id, worker, run),
+# locked, with the store's time: the fence, and what ``lifecycle.decide`` reads.
+OWNED_RUNS = f"""
+WITH {T}
+SELECT j.id, j.attempts, j.max_retries, t.now
+FROM t, jobs j, unnest($2::text[], $3::text[], $4::int[]) AS x(id, worker, run)
+WHERE j.id = x.id AND j.worker_id = x.worker AND j.runs = x.run AND j.state = 'processing'
+FOR UPDATE OF j
+"""
+
+# Applies a ``lifecycle.Transition``: $2 job, $3 worker, $4 run, $5 state, $6 exit code,
+# $7 error, $8 next run time (NULL keeps the job's), $9/$10 output.
 FINISH = f"""
 WITH {T},
 job AS (
-    UPDATE jobs SET
-        state = CASE WHEN $5 THEN 'completed'
-                     WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-        run_at = CASE WHEN $5 OR attempts >= 1 + max_retries THEN run_at ELSE t.now + $8 END,
+    UPDATE jobs SET state = $5, run_at = coalesce($8::float8, run_at),
         finished_at = t.now, updated_at = t.now, exit_code = $6, last_error = $7,
         lease_expires_at = NULL
     FROM t
@@ -216,24 +231,25 @@ FROM t WHERE state = 'dead'
 
 # Rows a live worker is renewing right now are skipped, not waited for.
 EXPIRED = """
-SELECT id, runs, attempts FROM jobs
+SELECT id, runs, attempts, max_retries FROM jobs
 WHERE state = 'processing' AND lease_expires_at < $1
 FOR UPDATE SKIP LOCKED
 """
 
 OWNED_BY = """
-SELECT id, runs, attempts, worker_id FROM jobs
+SELECT id, runs, attempts, max_retries, worker_id FROM jobs
 WHERE state = 'processing' AND worker_id = ANY($1::text[])
 FOR UPDATE SKIP LOCKED
 """
 
-# $1 now, then parallel arrays: job id, run, retry time, error.
+# Applies each job's ``lifecycle.Transition``: $1 now, then parallel arrays: job id, run,
+# state, next run time (NULL keeps the job's), error.
 RECOVER = """
 WITH job AS (
-    UPDATE jobs j SET state = CASE WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-        run_at = x.retry_at, finished_at = $1, updated_at = $1, exit_code = NULL,
-        last_error = x.error, lease_expires_at = NULL
-    FROM unnest($2::text[], $3::int[], $4::float8[], $5::text[]) AS x(id, run, retry_at, error)
+    UPDATE jobs j SET state = x.state, run_at = coalesce(x.run_at, j.run_at), finished_at = $1,
+        updated_at = $1, exit_code = NULL, last_error = x.error, lease_expires_at = NULL
+    FROM unnest($2::text[], $3::int[], $4::text[], $5::float8[], $6::text[])
+        AS x(id, run, state, run_at, error)
     WHERE j.id = x.id AND j.runs = x.run AND j.state = 'processing'
     RETURNING j.id, j.runs, j.last_error
 ),
@@ -285,3 +301,88 @@ SELECT $2, $3, $4, $5, $6::jsonb, t.now, t.now, '[]', false FROM t
 ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, slots = excluded.slots,
     queues = excluded.queues, heartbeat_at = excluded.heartbeat_at
 """
+
+LOCK = "SELECT pg_advisory_xact_lock($1)"
+
+SET_CONFIG = """
+INSERT INTO config (key, value) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value
+"""
+
+SNAPSHOT = """
+SELECT pg_current_snapshot()::text
+"""
+
+ATTEMPTS = """
+SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error FROM attempts WHERE
+job_id = $1 ORDER BY attempt
+"""
+
+RECENT_DURATIONS = """
+SELECT finished_at - started_at FROM jobs WHERE state = 'completed' AND finished_at > $1 ORDER
+BY finished_at DESC LIMIT 10000
+"""
+
+RECENT_FINISHES = """
+SELECT finished_at FROM jobs WHERE state = 'completed' AND finished_at > $1
+"""
+
+CONFIG = """
+SELECT key, value FROM config
+"""
+
+TRY_LOCK = """
+SELECT pg_try_advisory_xact_lock($1)
+"""
+
+EXISTING_IDS = """
+SELECT id FROM jobs WHERE id = ANY($1::text[])
+"""
+
+PURGE = """
+DELETE FROM jobs WHERE state = ANY($1::text[]) AND coalesce(finished_at, updated_at) < $2
+"""
+
+#: What ``PURGE`` would delete (the purge dialog's count), with the same condition.
+COUNT_PURGEABLE = """
+SELECT count(*) FROM jobs WHERE state = ANY($1::text[]) AND coalesce(finished_at, updated_at) < $2
+"""
+
+UNFINISHED_IN = f"""
+SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue =
+ANY($1::text[]) LIMIT 1
+"""
+
+NOTIFY = """
+SELECT pg_notify($1, '')
+"""
+
+DELETE_WORKER = """
+DELETE FROM workers WHERE id = $1
+"""
+
+NEXT_DUE = f"""
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND ($1::text[] IS NULL OR
+queue = ANY($1::text[]))
+"""
+
+REQUEST_STOP = """
+UPDATE workers SET stop_requested = true WHERE heartbeat_at > $1
+"""
+
+DROP_SILENT_WORKERS = """
+DELETE FROM workers WHERE heartbeat_at < $1
+"""
+
+DELETE_WORKERS = """
+DELETE FROM workers WHERE id = ANY($1::text[])
+"""
+
+LIVE_WORKERS = f"SELECT {WORKER_COLUMNS} FROM workers WHERE heartbeat_at > $1 ORDER BY started_at"
+
+# In id order, so concurrent operator changes cannot deadlock.
+LOCK_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+
+# Filled in with ``rows.job_filters`` and ``rows.job_order``, then the placeholder numbers.
+LIST_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs{{where}}{{order}} LIMIT ${{limit}} OFFSET ${{offset}}"
+COUNT_JOBS = "SELECT count(*) FROM jobs{where}"

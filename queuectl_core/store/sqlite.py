@@ -16,16 +16,23 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from queuectl_core.config import Config
 from queuectl_core.errors import StoreMissing, StoreUnavailable
+from queuectl_core.models import Attempt, Metrics, Output
+from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store.common import merged_config, parse_setting
+from queuectl_core.store.metrics import build_metrics
+from queuectl_core.store.rows import attempt_from_row
 from queuectl_core.store.sqlite_base import (
     BUSY_TIMEOUT_MS,
     Conn,
-    migrate,
     prepare_file,
+    read_config,
     store_error,
 )
 from queuectl_core.store.sqlite_jobs import SqliteJobs
-from queuectl_core.store.sqlite_workers import SqliteWorkerOps
+from queuectl_core.store.sqlite_schema import migrate
+from queuectl_core.store.sqlite_workers import SqliteWorkers
 
 T = TypeVar("T")
 
@@ -59,7 +66,7 @@ def _opening(path: Path) -> Iterator[None]:
         raise StoreUnavailable(f"cannot open store {path}: {exc}") from None
 
 
-class SqliteStore(SqliteJobs, SqliteWorkerOps):
+class SqliteStore(SqliteJobs, SqliteWorkers):
     """``Store`` on one SQLite file. Open with ``await SqliteStore.open(path)``."""
 
     @classmethod
@@ -95,6 +102,77 @@ class SqliteStore(SqliteJobs, SqliteWorkerOps):
         conn.execute("PRAGMA wal_autocheckpoint = 4000")
         conn.execute("PRAGMA foreign_keys = OFF")
         migrate(conn)
+
+    async def set_config(self, key: str, value: str) -> Config:
+        name, parsed = parse_setting(key, value)
+
+        def write(conn: Conn) -> Config:
+            updated = merged_config(read_config(conn), name, parsed)
+            conn.execute(sql.SET_CONFIG, (name, str(parsed)))
+            return updated
+
+        return await self._tx(write)
+
+    async def attempts(self, job_id: str) -> list[Attempt]:
+        def read(conn: Conn) -> list[Attempt]:
+            rows = conn.execute(
+                sql.ATTEMPTS,
+                (job_id,),
+            )
+            return [attempt_from_row(r) for r in rows]
+
+        return await self._read(read)
+
+    async def output(self, job_id: str, attempt: int | None = None) -> Output | None:
+        def read(conn: Conn) -> Output | None:
+            if attempt is None:
+                row = conn.execute(
+                    sql.LATEST_ATTEMPT,
+                    (job_id,),
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    sql.ATTEMPT,
+                    (job_id, attempt),
+                ).fetchone()
+            if row is None:
+                return None
+            out = conn.execute(
+                sql.OUTPUT,
+                (job_id, row[0]),
+            ).fetchone() or ("", "")
+            return Output(job_id, row[0], out[0], out[1], row[1] is not None)
+
+        return await self._read(read)
+
+    async def metrics(self) -> Metrics:
+        def read(conn: Conn) -> Metrics:
+            now = self._clock()
+            counts = {s: n for s, n in conn.execute(sql.STATE_COUNTS)}
+            durations = [
+                r[0]
+                for r in conn.execute(
+                    sql.RECENT_DURATIONS,
+                    (now - 86400,),
+                )
+            ]
+            finished = [
+                r[0]
+                for r in conn.execute(
+                    sql.RECENT_FINISHES,
+                    (now - 3600,),
+                )
+            ]
+            return build_metrics(counts, durations, finished, now)
+
+        return await self._read(read)
+
+    async def change_token(self) -> int:
+        def read(conn: Conn) -> int:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+        # data_version only moves for other connections' commits; add our own writes.
+        return (await self._run(read)) * 1_000_003 + self._own_writes
 
 
 class DirectSqliteStore(SqliteStore):

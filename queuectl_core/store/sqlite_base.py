@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from queuectl_core import wake
 from queuectl_core.config import Config
 from queuectl_core.errors import (
-    SchemaTooNew,
     StoreCorrupt,
     StoreUnavailable,
 )
@@ -27,7 +26,6 @@ T = TypeVar("T")
 Conn = sqlite3.Connection
 BUSY_TIMEOUT_MS = 30_000
 CORRUPTION_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB: retrying cannot help
-LOST_ERROR = "worker lost (no heartbeat for {:g}s)"
 
 
 def store_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
@@ -45,43 +43,7 @@ def sqlite_mark(n: int) -> str:
 
 
 def read_config(conn: Conn) -> Config:
-    return Config.from_raw(dict(conn.execute("SELECT key, value FROM config").fetchall()))
-
-
-def migrate(conn: Conn) -> None:
-    if conn.execute("PRAGMA user_version").fetchone()[0] == len(sql.MIGRATIONS):
-        return  # the common case: no write lock needed just to check
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(sql.MIGRATIONS):
-            raise SchemaTooNew(
-                f"store schema version {version} is newer than this queuectl supports "
-                f"({len(sql.MIGRATIONS)}); upgrade queuectl"
-            )
-        for number in range(version, len(sql.MIGRATIONS)):
-            for statement in split_statements(sql.MIGRATIONS[number]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def split_statements(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies whole."""
-    statements, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.strip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
+    return Config.from_raw(dict(conn.execute(sql.CONFIG).fetchall()))
 
 
 def prepare_file(path: Path, create: bool = True) -> None:
@@ -90,10 +52,6 @@ def prepare_file(path: Path, create: bool = True) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
     os.close(fd)
-
-
-def config_dict(config: Config) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in config.__slots__}
 
 
 class SqliteBase:
@@ -161,9 +119,7 @@ class SqliteBase:
     def _notify_local(self, conn: Conn, kind: wake.WakeKind) -> None:
         """Wake the idle workers of this store on this host (best effort)."""
         horizon = self._clock() - 120
-        rows = conn.execute(
-            "SELECT id FROM workers WHERE host = ? AND heartbeat_at > ?", (self._host, horizon)
-        ).fetchall()
+        rows = conn.execute(sql.LOCAL_WORKERS, (self._host, horizon)).fetchall()
         if rows:
             wake.notify((wake.address(self.url, r[0]) for r in rows), kind)
 
@@ -181,3 +137,6 @@ class SqliteBase:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+
+    async def get_config(self) -> Config:
+        return await self._read(read_config)

@@ -7,27 +7,15 @@ import sqlite3
 from collections.abc import Sequence
 
 from queuectl_core import wake
-from queuectl_core.config import Config, check_combination, normalize_key, parse_value
 from queuectl_core.errors import (
     DuplicateJob,
-    InvalidState,
-    JobNotFound,
 )
-from queuectl_core.models import (
-    CANCELLABLE_STATES,
-    RETRYABLE_STATES,
-    Attempt,
-    Job,
-    JobSort,
-    JobSpec,
-    JobState,
-    Metrics,
-    Output,
-)
+from queuectl_core.ids import new_job_id
+from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
+from queuectl_core.models import Job, JobSort, JobSpec, JobState
 from queuectl_core.store import sqlite_sql as sql
-from queuectl_core.store.metrics import build_metrics
+from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
 from queuectl_core.store.rows import (
-    attempt_from_row,
     duplicate_message,
     job_filters,
     job_from_row,
@@ -36,7 +24,6 @@ from queuectl_core.store.rows import (
 from queuectl_core.store.sqlite_base import (
     Conn,
     SqliteBase,
-    config_dict,
     read_config,
     sqlite_mark,
 )
@@ -45,37 +32,14 @@ from queuectl_core.store.sqlite_base import (
 class SqliteJobs(SqliteBase):
     """Operations of producers, operators and the console."""
 
-    async def get_config(self) -> Config:
-        return await self._read(read_config)
-
-    async def set_config(self, key: str, value: str) -> Config:
-        spec = normalize_key(key)
-        parsed = parse_value(spec, value)
-
-        def write(conn: Conn) -> Config:
-            current = read_config(conn)
-            updated = Config(**{**config_dict(current), spec.name: parsed})
-            check_combination(updated)
-            conn.execute(
-                "INSERT INTO config (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (spec.name, str(parsed)),
-            )
-            return updated
-
-        return await self._tx(write)
-
     # --- producers and operators ------------------------------------------------------------
     async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
-        from queuectl_core.ids import new_job_id
-
         def write(conn: Conn) -> list[Job]:
             config = read_config(conn)
             now = self._clock()
             rows = []
             for spec in specs:
-                timeout = spec.timeout if spec.timeout_given else (config.default_timeout or None)
-                retries = config.max_retries if spec.max_retries is None else spec.max_retries
+                retries, timeout = job_retries(spec, config), job_timeout(spec, config)
                 run_at = spec.run_at if spec.run_at is not None else now + (spec.delay or 0.0)
                 job_id = spec.id or new_job_id()
                 env = json.dumps(spec.env)
@@ -113,9 +77,7 @@ class SqliteJobs(SqliteBase):
 
     async def get_job(self, job_id: str) -> Job | None:
         def read(conn: Conn) -> Job | None:
-            row = conn.execute(
-                f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
+            row = conn.execute(sql.SELECT_JOB, (job_id,)).fetchone()
             return job_from_row(row) if row else None
 
         return await self._read(read)
@@ -133,7 +95,7 @@ class SqliteJobs(SqliteBase):
     ) -> list[Job]:
         where, params = job_filters(state, queue, search, sqlite_mark)
         order = job_order(sort, newest_first)
-        query = f"SELECT {sql.JOB_COLUMNS} FROM jobs{where} {order} LIMIT ? OFFSET ?"
+        query = sql.LIST_JOBS.format(where=where, order=order)
         params += [-1 if limit is None else limit, offset]
 
         def read(conn: Conn) -> list[Job]:
@@ -150,69 +112,26 @@ class SqliteJobs(SqliteBase):
         where, params = job_filters(state, queue, search, sqlite_mark)
 
         def read(conn: Conn) -> int:
-            return int(conn.execute(f"SELECT count(*) FROM jobs{where}", params).fetchone()[0])
+            return int(conn.execute(sql.COUNT_JOBS.format(where=where), params).fetchone()[0])
 
         return await self._read(read)
 
     async def counts(self) -> dict[JobState, int]:
         def read(conn: Conn) -> dict[JobState, int]:
-            rows = conn.execute("SELECT state, n FROM state_counts").fetchall()
+            rows = conn.execute(sql.STATE_COUNTS).fetchall()
             return {JobState(s): n for s, n in rows}
-
-        return await self._read(read)
-
-    async def attempts(self, job_id: str) -> list[Attempt]:
-        def read(conn: Conn) -> list[Attempt]:
-            rows = conn.execute(
-                "SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error "
-                "FROM attempts WHERE job_id = ? ORDER BY attempt",
-                (job_id,),
-            )
-            return [attempt_from_row(r) for r in rows]
-
-        return await self._read(read)
-
-    async def output(self, job_id: str, attempt: int | None = None) -> Output | None:
-        def read(conn: Conn) -> Output | None:
-            if attempt is None:
-                row = conn.execute(
-                    "SELECT attempt, finished_at FROM attempts WHERE job_id = ? "
-                    "ORDER BY attempt DESC LIMIT 1",
-                    (job_id,),
-                ).fetchone()
-            else:
-                row = conn.execute(
-                    "SELECT attempt, finished_at FROM attempts WHERE job_id = ? AND attempt = ?",
-                    (job_id, attempt),
-                ).fetchone()
-            if row is None:
-                return None
-            out = conn.execute(
-                "SELECT stdout, stderr FROM outputs WHERE job_id = ? AND attempt = ?",
-                (job_id, row[0]),
-            ).fetchone() or ("", "")
-            return Output(job_id, row[0], out[0], out[1], row[1] is not None)
 
         return await self._read(read)
 
     def _load_for_change(
         self, conn: Conn, job_ids: Sequence[str], allowed: Sequence[JobState], verb: str
     ) -> list[Job]:
-        found = []
+        found = {}
         for job_id in dict.fromkeys(job_ids):
-            row = conn.execute(
-                f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
-            if row is None:
-                raise JobNotFound(f"no job with id {job_id!r}")
-            job = job_from_row(row)
-            if job.state not in allowed:
-                names = ", ".join(str(s) for s in allowed)
-                raise InvalidState(
-                    f"job {job_id!r} is {job.state}; only {names} jobs can be {verb}"
-                )
-            found.append(job)
-        return found
+            row = conn.execute(sql.SELECT_JOB, (job_id,)).fetchone()
+            if row is not None:
+                found[job_id] = job_from_row(row)
+        return checked_for_change(job_ids, found, allowed, verb)
 
     async def cancel(self, job_ids: Sequence[str]) -> list[Job]:
         def write(conn: Conn) -> list[Job]:
@@ -220,8 +139,7 @@ class SqliteJobs(SqliteBase):
             jobs = self._load_for_change(conn, job_ids, CANCELLABLE_STATES, "cancelled")
             for job in jobs:
                 conn.execute(
-                    "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, "
-                    "lease_expires_at = NULL, last_error = 'cancelled by operator' WHERE id = ?",
+                    sql.CANCEL,
                     (now, now, job.id),
                 )
                 if job.state == JobState.PROCESSING:
@@ -234,7 +152,7 @@ class SqliteJobs(SqliteBase):
 
     @staticmethod
     def _reload(conn: Conn, job_id: str) -> Job:
-        row = conn.execute(f"SELECT {sql.JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = conn.execute(sql.SELECT_JOB, (job_id,)).fetchone()
         return job_from_row(row)
 
     async def retry(self, job_ids: Sequence[str], *, dead_only: bool = False) -> list[Job]:
@@ -247,8 +165,7 @@ class SqliteJobs(SqliteBase):
                 # A final job starts over with a full set of attempts; a failed one skips its wait.
                 reset = job.state != JobState.FAILED
                 conn.execute(
-                    "UPDATE jobs SET state = 'pending', run_at = ?, updated_at = ?, "
-                    "attempts = CASE WHEN ? THEN 0 ELSE attempts END WHERE id = ?",
+                    sql.RETRY,
                     (now, now, reset, job.id),
                 )
             self._notify_local(conn, wake.WORK)
@@ -260,8 +177,7 @@ class SqliteJobs(SqliteBase):
         def write(conn: Conn) -> int:
             now = self._clock()
             count = conn.execute(
-                "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? "
-                "WHERE state = 'dead'",
+                sql.RETRY_ALL_DEAD,
                 (now, now),
             ).rowcount
             if count:
@@ -275,7 +191,7 @@ class SqliteJobs(SqliteBase):
             total = 0
             for state in states:
                 total += conn.execute(
-                    "DELETE FROM jobs WHERE state = ? AND coalesce(finished_at, updated_at) < ?",
+                    sql.PURGE,
                     (str(state), finished_before),
                 ).rowcount
             return total
@@ -285,47 +201,23 @@ class SqliteJobs(SqliteBase):
     async def count_purgeable(self, states: Sequence[JobState], finished_before: float) -> int:
         def read(conn: Conn) -> int:
             return sum(
-                conn.execute(
-                    "SELECT count(*) FROM jobs WHERE state = ? "
-                    "AND coalesce(finished_at, updated_at) < ?",
-                    (str(state), finished_before),
-                ).fetchone()[0]
+                conn.execute(sql.COUNT_PURGEABLE, (str(state), finished_before)).fetchone()[0]
                 for state in states
             )
 
         return await self._read(read)
 
-    async def metrics(self) -> Metrics:
-        def read(conn: Conn) -> Metrics:
-            now = self._clock()
-            counts = {s: n for s, n in conn.execute("SELECT state, n FROM state_counts")}
-            durations = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT finished_at - started_at FROM jobs INDEXED BY jobs_state_finished "
-                    "WHERE state = 'completed' AND finished_at > ? "
-                    "ORDER BY finished_at DESC LIMIT 10000",
-                    (now - 86400,),
-                )
-            ]
-            finished = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT finished_at FROM jobs INDEXED BY jobs_state_finished "
-                    "WHERE state = 'completed' AND finished_at > ?",
-                    (now - 3600,),
-                )
-            ]
-            return build_metrics(counts, durations, finished, now)
+    async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
+        def read(conn: Conn) -> bool:
+            if queues:
+                marks = ", ".join("?" * len(queues))
+                statement = sql.UNFINISHED_IN.format(marks=marks)
+                row = conn.execute(statement, list(queues)).fetchone()
+                return row is not None
+            row = conn.execute(sql.UNFINISHED_COUNT).fetchone()
+            return bool(row[0])
 
         return await self._read(read)
-
-    async def change_token(self) -> int:
-        def read(conn: Conn) -> int:
-            return int(conn.execute("PRAGMA data_version").fetchone()[0])
-
-        # data_version only moves for other connections' commits; add our own writes.
-        return (await self._run(read)) * 1_000_003 + self._own_writes
 
     # --- workers ----------------------------------------------------------------------------
 
@@ -334,6 +226,6 @@ def _duplicate_message(conn: Conn, ids: list[str]) -> str:
     existing = {
         job_id
         for job_id in dict.fromkeys(ids)
-        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if conn.execute(sql.JOB_EXISTS, (job_id,)).fetchone()
     }
     return duplicate_message(ids, existing)

@@ -1,97 +1,11 @@
-"""SQL for the SQLite store: versioned migrations and the statements the store runs."""
+"""SQL for the SQLite store: every statement it runs (the schema is in ``sqlite_schema``)."""
 
-STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
+from queuectl_core.lifecycle import CLAIMABLE_STATES, UNFINISHED_STATES
+from queuectl_core.store.common import sql_states
 
-# Each entry moves the schema from version i to i + 1 (PRAGMA user_version). Never edit a
-# released entry; append a new one.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE jobs (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        command TEXT NOT NULL,
-        state TEXT NOT NULL,
-        queue TEXT NOT NULL,
-        priority INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        runs INTEGER NOT NULL DEFAULT 0,
-        max_retries INTEGER NOT NULL,
-        timeout REAL,
-        run_at REAL NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        started_at REAL,
-        finished_at REAL,
-        exit_code INTEGER,
-        last_error TEXT,
-        worker_id TEXT,
-        lease_expires_at REAL,
-        env TEXT NOT NULL DEFAULT '{}',
-        cwd TEXT
-    );
-    -- The claim walks this index in claim order and stops at the first due rows.
-    CREATE INDEX jobs_ready ON jobs(priority DESC, seq) WHERE state IN ('pending', 'failed');
-    CREATE INDEX jobs_due ON jobs(run_at) WHERE state IN ('pending', 'failed');
-    CREATE INDEX jobs_lease ON jobs(lease_expires_at) WHERE state = 'processing';
-    CREATE INDEX jobs_state_seq ON jobs(state, seq);
-    CREATE INDEX jobs_state_finished ON jobs(state, finished_at);
-
-    CREATE TABLE attempts (
-        job_id TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        worker_id TEXT,
-        started_at REAL NOT NULL,
-        finished_at REAL,
-        exit_code INTEGER,
-        error TEXT,
-        PRIMARY KEY (job_id, attempt)
-    ) WITHOUT ROWID;
-    CREATE TABLE outputs (
-        job_id TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        stdout TEXT NOT NULL DEFAULT '',
-        stderr TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (job_id, attempt)
-    );
-    CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE workers (
-        id TEXT PRIMARY KEY,
-        host TEXT NOT NULL,
-        pid INTEGER NOT NULL,
-        slots INTEGER NOT NULL,
-        queues TEXT NOT NULL,
-        started_at REAL NOT NULL,
-        heartbeat_at REAL NOT NULL,
-        current_jobs TEXT NOT NULL DEFAULT '[]',
-        stop_requested INTEGER NOT NULL DEFAULT 0
-    );
-
-    -- Counts by state are maintained, so `status` never scans a million rows.
-    CREATE TABLE state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
-    INSERT INTO state_counts VALUES
-        ('pending', 0), ('processing', 0), ('completed', 0),
-        ('failed', 0), ('dead', 0), ('cancelled', 0);
-    CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
-        UPDATE state_counts SET n = n + 1 WHERE state = new.state;
-    END;
-    CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
-        UPDATE state_counts SET n = n - 1 WHERE state = old.state;
-        DELETE FROM attempts WHERE job_id = old.id;
-        DELETE FROM outputs WHERE job_id = old.id;
-    END;
-    CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs
-    WHEN old.state != new.state BEGIN
-        UPDATE state_counts SET n = n - 1 WHERE state = old.state;
-        UPDATE state_counts SET n = n + 1 WHERE state = new.state;
-    END;
-    -- Every claim opens an attempt record in the same statement's transaction.
-    CREATE TRIGGER jobs_attempt_open AFTER UPDATE OF runs ON jobs
-    WHEN new.runs > old.runs BEGIN
-        INSERT OR REPLACE INTO attempts (job_id, attempt, worker_id, started_at)
-        VALUES (new.id, new.runs, new.worker_id, new.started_at);
-    END;
-    """,
-]
+#: The state sets the statements use (migrations keep their literal text: never edit those).
+CLAIMABLE = sql_states(CLAIMABLE_STATES)
+UNFINISHED = sql_states(UNFINISHED_STATES)
 
 JOB_COLUMNS = (
     "id, command, state, queue, priority, attempts, max_retries, timeout, run_at, created_at,"
@@ -111,17 +25,21 @@ UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
     lease_expires_at = :lease, updated_at = :now
 WHERE seq IN (
     SELECT seq FROM jobs INDEXED BY jobs_ready
-    WHERE state IN ('pending', 'failed') AND run_at <= :now {{queue_filter}}
+    WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
     ORDER BY priority DESC, seq LIMIT :limit
 )
 RETURNING {JOB_COLUMNS}
 """
 
+# The budget of a run this worker still owns: the fence, and what ``lifecycle.decide`` reads.
+OWNED_RUN = """
+SELECT attempts, max_retries FROM jobs
+WHERE id = ? AND worker_id = ? AND runs = ? AND state = 'processing'
+"""
+
+# Applies a ``lifecycle.Transition`` (a NULL run_at keeps the job's).
 FINISH_JOB = """
-UPDATE jobs SET
-    state = CASE WHEN :ok THEN 'completed'
-                 WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-    run_at = CASE WHEN :ok OR attempts >= 1 + max_retries THEN run_at ELSE :retry_at END,
+UPDATE jobs SET state = :state, run_at = coalesce(:run_at, run_at),
     finished_at = :now, updated_at = :now, exit_code = :exit_code, last_error = :error,
     lease_expires_at = NULL
 WHERE id = :id AND worker_id = :worker AND runs = :run AND state = 'processing'
@@ -148,22 +66,157 @@ ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = e
 """
 
 EXPIRED = """
-SELECT id, runs, attempts, NULL FROM jobs INDEXED BY jobs_lease
+SELECT id, runs, attempts, max_retries FROM jobs INDEXED BY jobs_lease
 WHERE state = 'processing' AND lease_expires_at < ?
 """
 
 OWNED_BY = """
-SELECT id, runs, attempts, worker_id FROM jobs WHERE state = 'processing' AND worker_id = ?
+SELECT id, runs, attempts, max_retries FROM jobs WHERE state = 'processing' AND worker_id = ?
 """
 
 RECOVER_JOB = """
-UPDATE jobs SET state = CASE WHEN attempts >= 1 + max_retries THEN 'dead' ELSE 'failed' END,
-    run_at = ?, finished_at = ?, updated_at = ?, exit_code = NULL, last_error = ?,
-    lease_expires_at = NULL
+UPDATE jobs SET state = ?, run_at = coalesce(?, run_at), finished_at = ?, updated_at = ?,
+    exit_code = NULL, last_error = ?, lease_expires_at = NULL
 WHERE id = ? AND runs = ? AND state = 'processing'
 """
 
 CLOSE_ATTEMPT = """
 UPDATE attempts SET finished_at = ?, error = ?
 WHERE job_id = ? AND attempt = ? AND finished_at IS NULL
+"""
+
+SELECT_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
+
+SET_CONFIG = """
+INSERT INTO config (key, value) VALUES (?, ?)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value
+"""
+
+ATTEMPTS = """
+SELECT job_id, attempt, worker_id, started_at, finished_at, exit_code, error FROM attempts WHERE
+job_id = ? ORDER BY attempt
+"""
+
+STATE_COUNTS = """
+SELECT state, n FROM state_counts
+"""
+
+RECENT_DURATIONS = """
+SELECT finished_at - started_at FROM jobs INDEXED BY jobs_state_finished WHERE state =
+'completed' AND finished_at > ? ORDER BY finished_at DESC LIMIT 10000
+"""
+
+RECENT_FINISHES = """
+SELECT finished_at FROM jobs INDEXED BY jobs_state_finished WHERE state = 'completed' AND
+finished_at > ?
+"""
+
+LATEST_ATTEMPT = """
+SELECT attempt, finished_at FROM attempts WHERE job_id = ? ORDER BY attempt DESC LIMIT 1
+"""
+
+ATTEMPT = """
+SELECT attempt, finished_at FROM attempts WHERE job_id = ? AND attempt = ?
+"""
+
+OUTPUT = """
+SELECT stdout, stderr FROM outputs WHERE job_id = ? AND attempt = ?
+"""
+
+LOCAL_WORKERS = """
+SELECT id FROM workers WHERE host = ? AND heartbeat_at > ?
+"""
+
+CONFIG = """
+SELECT key, value FROM config
+"""
+
+CANCEL = """
+UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_expires_at = NULL,
+last_error = 'cancelled by operator' WHERE id = ?
+"""
+
+RETRY = """
+UPDATE jobs SET state = 'pending', run_at = ?, updated_at = ?, attempts = CASE WHEN ? THEN 0
+ELSE attempts END WHERE id = ?
+"""
+
+RETRY_ALL_DEAD = """
+UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? WHERE state = 'dead'
+"""
+
+PURGE = """
+DELETE FROM jobs WHERE state = ? AND coalesce(finished_at, updated_at) < ?
+"""
+
+#: What ``PURGE`` would delete (the purge dialog's count), with the same condition.
+COUNT_PURGEABLE = """
+SELECT count(*) FROM jobs WHERE state = ? AND coalesce(finished_at, updated_at) < ?
+"""
+
+UNFINISHED_COUNT = f"""
+SELECT sum(n) FROM state_counts WHERE state IN {UNFINISHED}
+"""
+
+JOB_EXISTS = """
+SELECT 1 FROM jobs WHERE id = ?
+"""
+
+NEXT_DUE = f"""
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
+"""
+
+REGISTER_WORKER = """
+INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs,
+stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0) ON CONFLICT (id) DO UPDATE SET host =
+excluded.host, pid = excluded.pid, slots = excluded.slots, queues = excluded.queues,
+heartbeat_at = excluded.heartbeat_at
+"""
+
+LIVE_WORKERS = """
+SELECT id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs, stop_requested FROM
+workers WHERE heartbeat_at > ? ORDER BY started_at
+"""
+
+DROP_SILENT_WORKERS = """
+DELETE FROM workers WHERE heartbeat_at < ?
+"""
+
+REQUEST_STOP = """
+UPDATE workers SET stop_requested = 1 WHERE heartbeat_at > ?
+"""
+
+RELEASE = """
+UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), runs = runs - 1, run_at = ?,
+updated_at = ?, started_at = NULL, lease_expires_at = NULL WHERE id = ? AND worker_id = ? AND
+runs = ? AND state = 'processing'
+"""
+
+DELETE_ATTEMPT = """
+DELETE FROM attempts WHERE job_id = ? AND attempt = ?
+"""
+
+DELETE_OUTPUT = """
+DELETE FROM outputs WHERE job_id = ? AND attempt = ?
+"""
+
+DELETE_WORKER = """
+DELETE FROM workers WHERE id = ?
+"""
+
+BEAT = """
+UPDATE workers SET heartbeat_at = ?, current_jobs = ? WHERE id = ? RETURNING stop_requested
+"""
+
+RENEW_LEASE = """
+UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND worker_id = ? AND runs = ? AND state =
+'processing'
+"""
+
+# Filled in with ``rows.job_filters`` and ``rows.job_order``.
+LIST_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs{{where}} {{order}} LIMIT ? OFFSET ?"
+COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
+
+UNFINISHED_IN = f"""
+SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue IN ({{marks}}) LIMIT 1
 """

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from queuectl_core import wake
+from queuectl_core.lifecycle import Budget, OutcomeKind, decide, gone_error, kind_of, lost_error
 from queuectl_core.models import (
     Finish,
     Heartbeat,
@@ -15,10 +16,10 @@ from queuectl_core.models import (
 )
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.rows import job_from_row, worker_from_row
-from queuectl_core.store.sqlite_base import LOST_ERROR, Conn, SqliteBase, read_config
+from queuectl_core.store.sqlite_base import Conn, SqliteBase, read_config
 
 
-class SqliteWorkerOps(SqliteBase):
+class SqliteWorkers(SqliteBase):
     """Operations of the worker pool."""
 
     async def register_worker(self, info: WorkerInfo) -> None:
@@ -26,25 +27,20 @@ class SqliteWorkerOps(SqliteBase):
             now = self._clock()
             # Registering again (after a resize) keeps the start time and any stop request.
             conn.execute(
-                "INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at, "
-                "current_jobs, stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0) "
-                "ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, "
-                "slots = excluded.slots, queues = excluded.queues, "
-                "heartbeat_at = excluded.heartbeat_at",
+                sql.REGISTER_WORKER,
                 (info.id, info.host, info.pid, info.slots, json.dumps(info.queues), now, now),
             )
 
         await self._tx(write)
 
     async def deregister_worker(self, worker_id: str) -> None:
-        await self._tx(lambda conn: conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,)))
+        await self._tx(lambda conn: conn.execute(sql.DELETE_WORKER, (worker_id,)))
 
     async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]:
         def read(conn: Conn) -> list[WorkerInfo]:
             horizon = -1.0 if include_stale else self._clock() - read_config(conn).lease_timeout
             rows = conn.execute(
-                "SELECT id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs, "
-                "stop_requested FROM workers WHERE heartbeat_at > ? ORDER BY started_at",
+                sql.LIVE_WORKERS,
                 (horizon,),
             )
             return [worker_from_row(r) for r in rows]
@@ -54,9 +50,7 @@ class SqliteWorkerOps(SqliteBase):
     async def request_stop(self) -> int:
         def write(conn: Conn) -> int:
             horizon = self._clock() - read_config(conn).lease_timeout
-            count = conn.execute(
-                "UPDATE workers SET stop_requested = 1 WHERE heartbeat_at > ?", (horizon,)
-            ).rowcount
+            count = conn.execute(sql.REQUEST_STOP, (horizon,)).rowcount
             self._notify_local(conn, wake.CONTROL)
             return count
 
@@ -68,15 +62,13 @@ class SqliteWorkerOps(SqliteBase):
         def write(conn: Conn) -> Heartbeat:
             now = self._clock()
             row = conn.execute(
-                "UPDATE workers SET heartbeat_at = ?, current_jobs = ? WHERE id = ? "
-                "RETURNING stop_requested",
+                sql.BEAT,
                 (now, json.dumps([j for j, _ in running]), worker_id),
             ).fetchone()
             lost = set()
             for job_id, run in running:
                 renewed = conn.execute(
-                    "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND worker_id = ? "
-                    "AND runs = ? AND state = 'processing'",
+                    sql.RENEW_LEASE,
                     (now + lease, job_id, worker_id, run),
                 ).rowcount
                 if not renewed:
@@ -127,20 +119,20 @@ class SqliteWorkerOps(SqliteBase):
                 "worker": item.worker_id,
                 "run": item.run,
                 "now": now,
-                "ok": outcome.succeeded,
                 "exit_code": outcome.exit_code,
                 "error": outcome.error,
             }
-            attempts = conn.execute("SELECT attempts FROM jobs WHERE id = ?", (item.job_id,))
-            row = attempts.fetchone()
-            retry_at = now + config.backoff(row[0] if row else 1)
-            updated = conn.execute(sql.FINISH_JOB, {**params, "retry_at": retry_at}).rowcount
+            row = conn.execute(sql.OWNED_RUN, (item.job_id, item.worker_id, item.run))
+            budget = row.fetchone()
+            if budget is not None:
+                fate = decide(Budget(*budget), kind_of(outcome), config, now)
+                conn.execute(sql.FINISH_JOB, {**params, "state": fate.state, "run_at": fate.run_at})
             conn.execute(sql.FINISH_ATTEMPT, params)
             if outcome.stdout or outcome.stderr:
                 conn.execute(
                     sql.SAVE_OUTPUT, (item.job_id, item.run, outcome.stdout, outcome.stderr)
                 )
-            owned.append(bool(updated))
+            owned.append(budget is not None)
         return owned
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
@@ -166,15 +158,12 @@ class SqliteWorkerOps(SqliteBase):
         def write(conn: Conn) -> bool:
             now = self._clock()
             released = conn.execute(
-                "UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), "
-                "runs = runs - 1, run_at = ?, updated_at = ?, started_at = NULL, "
-                "lease_expires_at = NULL WHERE id = ? AND worker_id = ? AND runs = ? "
-                "AND state = 'processing'",
+                sql.RELEASE,
                 (now, now, job_id, worker_id, run),
             ).rowcount
             if released:
-                conn.execute("DELETE FROM attempts WHERE job_id = ? AND attempt = ?", (job_id, run))
-                conn.execute("DELETE FROM outputs WHERE job_id = ? AND attempt = ?", (job_id, run))
+                conn.execute(sql.DELETE_ATTEMPT, (job_id, run))
+                conn.execute(sql.DELETE_OUTPUT, (job_id, run))
             return bool(released)
 
         return await self._tx(write)
@@ -183,22 +172,22 @@ class SqliteWorkerOps(SqliteBase):
         def write(conn: Conn) -> list[str]:
             config = read_config(conn)
             now = self._clock()
-            lost = LOST_ERROR.format(config.lease_timeout)
-            found = [(*row[:3], lost) for row in conn.execute(sql.EXPIRED, (now,))]
+            lost = lost_error(config.lease_timeout)
+            found = [(*row, lost) for row in conn.execute(sql.EXPIRED, (now,))]
             for worker_id in dead_workers:
-                gone = f"worker lost (process of {worker_id} is gone)"
-                found += [(*row[:3], gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
-                conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
+                gone = gone_error(worker_id)
+                found += [(*row, gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
+                conn.execute(sql.DELETE_WORKER, (worker_id,))
             recovered = []
-            for job_id, run, attempts, error in found:
-                retry_at = now + config.backoff(attempts)
-                conn.execute(sql.RECOVER_JOB, (retry_at, now, now, error, job_id, run))
+            for job_id, run, attempts, retries, error in found:
+                fate = decide(Budget(attempts, retries), OutcomeKind.LEASE_LOST, config, now)
+                conn.execute(
+                    sql.RECOVER_JOB, (fate.state, fate.run_at, now, now, error, job_id, run)
+                )
                 conn.execute(sql.CLOSE_ATTEMPT, (now, error, job_id, run))
                 recovered.append(job_id)
             # Rows of workers that vanished long ago only clutter the workers pane.
-            conn.execute(
-                "DELETE FROM workers WHERE heartbeat_at < ?", (now - 10 * config.lease_timeout,)
-            )
+            conn.execute(sql.DROP_SILENT_WORKERS, (now - 10 * config.lease_timeout,))
             if recovered:
                 self._notify_local(conn, wake.WORK)
             return recovered
@@ -206,7 +195,7 @@ class SqliteWorkerOps(SqliteBase):
         return await self._tx(write)
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        query = "SELECT min(run_at) FROM jobs WHERE state IN ('pending', 'failed')"
+        query = sql.NEXT_DUE
         params: list[str] = []
         if queues:
             query += f" AND queue IN ({', '.join('?' * len(queues))})"
@@ -215,22 +204,5 @@ class SqliteWorkerOps(SqliteBase):
         def read(conn: Conn) -> float | None:
             value = conn.execute(query, params).fetchone()[0]
             return None if value is None else float(value)
-
-        return await self._read(read)
-
-    async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
-        def read(conn: Conn) -> bool:
-            if queues:
-                marks = ", ".join("?" * len(queues))
-                row = conn.execute(
-                    "SELECT 1 FROM jobs WHERE state IN ('pending', 'failed', 'processing') "
-                    f"AND queue IN ({marks}) LIMIT 1",
-                    list(queues),
-                ).fetchone()
-                return row is not None
-            row = conn.execute(
-                "SELECT sum(n) FROM state_counts WHERE state IN ('pending', 'failed', 'processing')"
-            ).fetchone()
-            return bool(row[0])
 
         return await self._read(read)

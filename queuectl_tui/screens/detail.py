@@ -7,14 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from queuectl_core.models import (
-    CANCELLABLE_STATES,
-    RETRYABLE_STATES,
-    Attempt,
-    Job,
-    JobState,
-    Output,
-)
+from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
+from queuectl_core.models import Attempt, Job, JobState, Output
 from queuectl_core.present import duration, exit_text, relative
 from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen

@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from queuectl_core.models import CANCELLABLE_STATES, RETRYABLE_STATES, JobState
+from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
+from queuectl_core.models import JobState
 from queuectl_core.present import thousands
 from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen

@@ -14,7 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from queuectl_core.errors import InvalidInput, QueueError
-from queuectl_core.models import FINISHED_STATES, JobState
+from queuectl_core.lifecycle import FINAL_STATES as FINISHED_STATES
+from queuectl_core.models import JobState
 from queuectl_core.present import thousands
 from queuectl_core.validation import parse_duration
 

@@ -6,7 +6,7 @@ import pytest
 from tui.support import NOW, fixed_clock, press, settle
 
 from queuectl_core.models import JobState
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_tui.demo import Clock, seed
 from queuectl_tui.factory import make_app
 from queuectl_tui.widgets.job_table import JobTable

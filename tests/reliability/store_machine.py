@@ -17,16 +17,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from queuectl_core.errors import DuplicateJob, InvalidInput, InvalidState, JobNotFound
-from queuectl_core.models import (
+from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
-    FINISHED_STATES,
-    Finish,
-    Job,
-    JobSpec,
-    JobState,
-    Outcome,
+    CLAIMABLE_STATES,
+    FINAL_STATES,
+    OutcomeKind,
+    decide,
+    kind_of,
 )
-from queuectl_core.store import Store, open_store
+from queuectl_core.models import Finish, Job, JobSpec, JobState, Outcome
+from queuectl_core.store import Store
+from queuectl_core.store.open import open_store
 
 T = TypeVar("T")
 LEASE = 30.0
@@ -101,7 +102,7 @@ class StoreMachine(RuleBasedStateMachine):
     def claim(self, worker: str, limit: int) -> None:
         before = self.jobs()
         ready = sorted(
-            (j for j in before.values() if j.state in (JobState.PENDING, JobState.FAILED)),
+            (j for j in before.values() if j.state in CLAIMABLE_STATES),
             key=lambda j: (-j.priority, list(before).index(j.id)),
         )
         due = [j.id for j in ready if j.run_at <= self.now]
@@ -140,13 +141,17 @@ class StoreMachine(RuleBasedStateMachine):
             assert after == before, "a fenced finish changed the job"
             return
         assert before is not None and after is not None
-        if ok:
-            assert after.state == JobState.COMPLETED and after.exit_code == 0
-        elif after.attempts >= after.max_attempts:
-            assert after.state == JobState.DEAD
-        else:
-            assert after.state == JobState.FAILED
-            assert abs(after.run_at - (self.now + config.backoff(after.attempts))) < 1e-3
+        fate = decide(before, kind_of(outcome), config, self.now)
+        self._check_fate(before, after, fate.state, fate.run_at)
+        assert after.exit_code == outcome.exit_code and after.last_error == outcome.error
+        assert after.attempts == before.attempts and after.lease_expires_at is None
+
+    @staticmethod
+    def _check_fate(before: Job, after: Job, state: JobState, run_at: float | None) -> None:
+        """The store applied the decided transition: state, and run time (None keeps it)."""
+        assert after.state == state, (before, after, state)
+        expected = before.run_at if run_at is None else run_at
+        assert abs(after.run_at - expected) < 1e-3, (before, after, run_at)
 
     @rule(worker=st.sampled_from(WORKERS))
     def heartbeat(self, worker: str) -> None:
@@ -169,7 +174,11 @@ class StoreMachine(RuleBasedStateMachine):
         after = self.run(self.store.get_job(job_id))
         if owned:
             assert before is not None and after is not None
-            assert after.state == JobState.PENDING and after.attempts == before.attempts - 1
+            fate = decide(
+                before, OutcomeKind.INTERRUPTED, self.run(self.store.get_config()), self.now
+            )
+            self._check_fate(before, after, fate.state, fate.run_at)
+            assert after.attempts == before.attempts - (0 if fate.spent else 1)
         else:
             assert after == before
 
@@ -182,20 +191,23 @@ class StoreMachine(RuleBasedStateMachine):
         """Leases expired (worker None), or one worker known dead."""
         if worker is None:
             self.now += LEASE + 1
+        before = self.jobs()
         lost = {
             i
-            for i, j in self.jobs().items()
+            for i, j in before.items()
             if j.state == JobState.PROCESSING and worker in (None, j.worker_id)
         }
         dead = () if worker is None else (worker,)
         assert set(self.run(self.store.recover(dead))) == lost
-        self._check_lost(lost)
+        self._check_lost(before, lost)
 
-    def _check_lost(self, job_ids: set[str]) -> None:
+    def _check_lost(self, before: dict[str, Job], job_ids: set[str]) -> None:
         jobs = self.jobs()
+        config = self.run(self.store.get_config())
         for job_id in job_ids:
             job = jobs[job_id]
-            assert job.state in (JobState.FAILED, JobState.DEAD)
+            fate = decide(before[job_id], OutcomeKind.LEASE_LOST, config, self.now)
+            self._check_fate(before[job_id], job, fate.state, fate.run_at)
             assert job.last_error is not None and job.last_error.startswith("worker lost")
 
     # --- operators ---------------------------------------------------------------------------
@@ -252,7 +264,7 @@ class StoreMachine(RuleBasedStateMachine):
         assert after.lease_timeout > after.heartbeat_interval
         assert self.run(self.store.get_config()) == after
 
-    @rule(states=st.lists(st.sampled_from(FINISHED_STATES), min_size=1, unique=True))
+    @rule(states=st.lists(st.sampled_from(FINAL_STATES), min_size=1, unique=True))
     def purge(self, states: list[JobState]) -> None:
         doomed = {i for i, j in self.jobs().items() if j.state in states}
         assert self.run(self.store.purge(states, self.now + 1)) == len(doomed)

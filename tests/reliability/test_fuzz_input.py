@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from queuectl_core.config import KEYS, Config, check_combination, normalize_key, parse_value
 from queuectl_core.errors import DuplicateJob, InvalidInput
 from queuectl_core.models import JobSpec
-from queuectl_core.store import open_store
+from queuectl_core.store.open import open_store
 from queuectl_core.validation import QUEUE_RE, parse_job, parse_lines
 
 from .fuzz_strategies import config_keys, config_values, encode, job_objects, raw_text

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from queuectl_core.store import Store, open_store
+from queuectl_core.store import Store
+from queuectl_core.store.open import open_store
 
 from .support import Clock
 

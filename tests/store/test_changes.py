@@ -11,7 +11,8 @@ import pytest
 
 from queuectl_core.errors import SchemaTooNew
 from queuectl_core.models import JobSpec, WorkerInfo
-from queuectl_core.store import Store, open_store
+from queuectl_core.store import Store
+from queuectl_core.store.open import open_store
 
 from .conftest import OpenStore
 from .support import wait_for

@@ -13,7 +13,8 @@ import pytest
 
 from queuectl_core.errors import StoreUnavailable
 from queuectl_core.models import JobSpec, JobState
-from queuectl_core.store import Store, open_store
+from queuectl_core.store import Store
+from queuectl_core.store.open import open_store
 
 from .conftest import OpenStore, pg_database_url, require_postgres
 from .support import wait_for

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 

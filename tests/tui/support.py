@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.demo import Clock, seed
 

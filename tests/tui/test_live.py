@@ -11,7 +11,8 @@ from pathlib import Path
 from textual.widgets import Static
 
 from queuectl_core.models import JobSpec, JobState
-from queuectl_core.store.base import Store, open_store
+from queuectl_core.store.base import Store
+from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.confirm import ConfirmScreen
