@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from queuectl_core.models import Finish, JobSpec, Outcome
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 
 WARMUP = 5.0
 

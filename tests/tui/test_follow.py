@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from queuectl_core.models import JobSpec, JobState
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.widgets.job_table import JobTable

@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 
 from queuectl_core.models import JobSpec
 from queuectl_core.present import duration, exit_text, relative, span, timestamp
-from queuectl_core.store.base import open_store
+from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.detail import DetailScreen
