@@ -224,11 +224,15 @@ class WorkerPool:
             if not spends_attempt(item.kind):
                 release = item.finish
                 await self.store.release(release.job_id, release.worker_id, release.run)
-        finishes = [item.finish for item in ended if spends_attempt(item.kind)]
+        spent = [item for item in ended if spends_attempt(item.kind)]
         owned, jobs = await self.store.finish_and_claim(
-            finishes, self.worker_id, self.queues, free, self.config.lease_timeout
+            [item.finish for item in spent],
+            self.worker_id,
+            self.queues,
+            free,
+            self.config.lease_timeout,
         )
-        report_finished(finishes, owned)
+        report_finished(spent, owned)
         return jobs
 
     async def _drained(self) -> bool:

@@ -13,17 +13,18 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from queuectl_core.models import Finish
+from queuectl_core.lifecycle import Ended, OutcomeKind
 
 log = logging.getLogger("queuectl.worker")
 
 
-def report_finished(finishes: Sequence[Finish], recorded: Sequence[bool]) -> None:
+def report_finished(ended: Sequence[Ended], recorded: Sequence[bool]) -> None:
     """One line per finished attempt (id, outcome, duration), once its result is in the store."""
-    for item, owned in zip(finishes, recorded, strict=True):
+    for end, owned in zip(ended, recorded, strict=True):
+        item = end.finish
         outcome = "completed" if item.outcome.succeeded else "failed"
         if not owned:  # fenced: an operator cancelled it, or its lease went to another worker
-            outcome = "cancelled" if item.outcome.error == "cancelled" else "not recorded"
+            outcome = "cancelled" if end.kind is OutcomeKind.CANCELLED else "not recorded"
         why = "" if item.outcome.succeeded or outcome == "cancelled" else f" ({item.outcome.error})"
         took = "" if item.duration is None else f" in {item.duration:.3f}s"
         fields = {
