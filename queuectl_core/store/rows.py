@@ -20,6 +20,15 @@ def _env(value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def _state(value: object) -> JobState:
+    """A stored state; one no version of queuectl writes (a hand edit) reads as ``dead``: it is
+    never claimed again, so it belongs with the jobs an operator has to look at."""
+    try:
+        return JobState(text(value) or "")
+    except ValueError:
+        return JobState.DEAD
+
+
 def _names(value: object) -> tuple[str, ...]:
     try:
         data = json.loads(value) if isinstance(value, str | bytes) else value
@@ -33,7 +42,7 @@ def job_from_row(row: Sequence[Any]) -> Job:
     return Job(
         id=text(row[0]) or "",
         command=text(row[1]) or "",
-        state=JobState(row[2]),
+        state=_state(row[2]),
         queue=text(row[3]) or "",
         priority=integer_or(row[4]),
         attempts=integer_or(row[5]),

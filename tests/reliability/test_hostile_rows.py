@@ -129,6 +129,16 @@ def test_sqlite_hostile_values(seeded_db: Path, value: object) -> None:
     assert_reads(str(seeded_db))
 
 
+def test_sqlite_unknown_state_reads_as_dead(seeded_db: Path) -> None:
+    conn = sqlite3.connect(seeded_db)
+    with conn:
+        conn.execute("UPDATE jobs SET state = 'zzz' WHERE id = 'wait1'")
+    conn.close()
+    assert_reads(str(seeded_db))
+    shown = json.loads(run_cli("show", "wait1", "--json", db=str(seeded_db)).stdout)
+    assert shown["state"] == "dead"
+
+
 def test_sqlite_null_in_optional_columns(seeded_db: Path) -> None:
     conn = sqlite3.connect(seeded_db)
     with conn:
