@@ -18,6 +18,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.base import WakeCallback
+from queuectl_core.store.sqlite_schema import migrate
 
 if TYPE_CHECKING:
     from queuectl_core.wake_listener import Listener
@@ -47,11 +48,38 @@ def read_config(conn: Conn) -> Config:
 
 
 def prepare_file(path: Path, create: bool = True) -> None:
-    """Create the directory and an empty 0600 file, so -wal/-shm inherit owner-only modes."""
-    if create:
+    """Make sure ``path`` can be opened; with ``create``, a missing store appears whole.
+
+    A new store is built under a temporary name (schema and WAL mode included) and linked into
+    place, so no other process ever sees the file half made: a reader that finds it finds a queue,
+    and eight processes creating the same store at once never race to switch its journal mode.
+    The file is 0600, so the -wal/-shm files SQLite makes beside it inherit owner-only modes.
+    """
+    if create and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _create_whole(path)
     fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
     os.close(fd)
+
+
+def _create_whole(path: Path) -> None:
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.new")
+    os.close(os.open(draft, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        conn = sqlite3.connect(draft, isolation_level=None)
+        try:
+            migrate(conn)
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()  # the last connection: the WAL is checkpointed and removed
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process created it first: theirs is as good as ours
+        except OSError:
+            pass  # no hard links here: the open below creates it in place, as before
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 class SqliteBase:

@@ -48,6 +48,8 @@ def test_concurrent_enqueue_and_reads_while_workers_claim(db: Path, tmp_path: Pa
     marks = tmp_path / "marks"
     marks.mkdir()
     workers = [start_workers(db, 4) for _ in range(2)]
+    # Reads never create a store: they start once a worker has made it (it appears whole).
+    wait_until(db.exists, 30, 0.05, "the workers create the store")
 
     def batch(n: int) -> list[str]:
         ids = [f"c{n}-{k:02d}" for k in range(25)]
