@@ -28,6 +28,7 @@ from queuectl_core.lifecycle import Ended, OutcomeKind, spends_attempt
 from queuectl_core.liveness import process_gone
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
+from queuectl_core.procwatch import ProcessWatch
 from queuectl_core.store.base import Store
 from queuectl_core.supervisor import Journal
 from queuectl_core.validation import QUEUE_RE
@@ -86,6 +87,7 @@ class WorkerPool:
         self._env = Environment(None)
         self.jobs_done = 0
         self._registered_slots = slots
+        self._procs = ProcessWatch(store, self.worker_id, self._executions)
 
     @property
     def running(self) -> list[str]:
@@ -349,6 +351,7 @@ class WorkerPool:
             log.info("stop requested through the store")
             self.stop()
         self.config = await self.store.get_config()
+        await self._procs.beat()
 
     async def _flush(self) -> None:
         changed = [e for e in self._executions.values() if e.output_changed()]

@@ -129,11 +129,41 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
     click.echo(f"{spec.name} = {format_value(getattr(updated, spec.name))}")
 
 
-@click.command(epilog=examples("queuectl metrics", "queuectl metrics --json"))
+@click.command(
+    epilog=examples(
+        "queuectl metrics",
+        "queuectl metrics --json",
+        "queuectl metrics --prometheus",
+        "queuectl metrics --serve --port 9464",
+    )
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--prometheus", is_flag=True, help="The Prometheus text format.")
+@click.option("--serve", is_flag=True, help="Serve the Prometheus format at /metrics.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --serve.")
+@click.option("--port", type=click.IntRange(0, 65535), default=9464, show_default=True)
+@click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host.")
 @click.pass_context
-def metrics(ctx: click.Context, as_json: bool) -> None:
-    """Success rate, durations and throughput."""
+def metrics(
+    ctx: click.Context,
+    as_json: bool,
+    prometheus: bool,
+    serve: bool,
+    host: str,
+    port: int,
+    allow_remote: bool,
+) -> None:
+    """Success rate, durations and throughput; or Prometheus figures (printed or served)."""
+    if prometheus or serve:
+        from queuectl_core.cli import prom
+
+        if as_json or (prometheus and serve):
+            raise InvalidInput("choose one of --json, --prometheus, --serve")
+        if serve:
+            prom.serve_prometheus(ctx, host, port, allow_remote)
+        else:
+            prom.print_prometheus(ctx)
+        return
     result = with_store(ctx, lambda store: store.metrics())
     if as_json:
         print_json(result.to_dict())

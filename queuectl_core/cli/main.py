@@ -46,6 +46,8 @@ COMMANDS = {
     "config": "admin:config",
     "metrics": "admin:metrics",
     "purge": "admin:purge",
+    "top": "procs:top",
+    "signal": "procs:signal_job",
 }
 
 

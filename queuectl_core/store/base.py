@@ -23,6 +23,15 @@ from queuectl_core.models import (
     Output,
     WorkerInfo,
 )
+from queuectl_core.processes import (
+    Figures,
+    JobSignal,
+    ProcessSample,
+    RunningJob,
+    SignalAck,
+    SignalRequest,
+    SignalStatus,
+)
 from queuectl_core.wake import WakeKind
 
 #: Called on the event loop when another process signals: work (new or due jobs) or control
@@ -175,7 +184,36 @@ class WorkerStore(StoreHandle, Protocol):
     async def unlisten(self) -> None: ...
 
 
-class Store(OperatorStore, RegistryStore, WorkerStore, Protocol):
+class ProcessStore(StoreHandle, Protocol):
+    """Running jobs' processes (sampled by their workers), operator signals, Prometheus."""
+
+    async def publish_processes(
+        self, worker_id: str, samples: Sequence[ProcessSample]
+    ) -> list[SignalRequest]:
+        """Replace the worker's published samples; return the undelivered signal requests for
+        runs it still owns."""
+        ...
+
+    async def ack_signals(self, acks: Sequence[SignalAck]) -> None:
+        """Mark requests answered: delivered, or the reason they were not."""
+        ...
+
+    async def request_signal(self, job_id: str, signal: JobSignal) -> int:
+        """Ask the worker running the job to signal its process group; wakes it. Returns the
+        request id. JobNotFound, or InvalidState when the job is not processing."""
+        ...
+
+    async def signal_status(self, request_id: int) -> SignalStatus: ...
+    async def running_jobs(self) -> list[RunningJob]:
+        """Processing jobs, longest running first, each with its latest sample (if any)."""
+        ...
+
+    async def figures(self) -> Figures:
+        """What a Prometheus scrape reports, in one snapshot (counters never go down)."""
+        ...
+
+
+class Store(OperatorStore, RegistryStore, WorkerStore, ProcessStore, Protocol):
     """Durable job storage, as every backend provides it. Each method is one transaction;
     times come from the store's clock. Clients that need less take a narrower protocol."""
 

@@ -123,6 +123,80 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs REFERENCING OLD TABLE AS old_rows
         FOR EACH STATEMENT EXECUTE FUNCTION jobs_counted_delete();
     """,
+    """
+    -- process view, operator signals, Prometheus counters (issue 12)
+    ALTER TABLE workers ADD COLUMN processes jsonb NOT NULL DEFAULT '{}';
+    CREATE TABLE signal_requests (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        job_id text NOT NULL,
+        run integer NOT NULL,
+        signal text NOT NULL,
+        requested_at float8 NOT NULL,
+        delivered_at float8,
+        error text
+    );
+    CREATE INDEX signal_requests_open ON signal_requests (job_id) WHERE delivered_at IS NULL;
+    -- Counters only ever grow: purging or retention deleting jobs never takes them back. As
+    -- with state_counts, writers only INSERT deltas (no hot row); readers fold them in.
+    CREATE TABLE counters (
+        name text NOT NULL,
+        queue text NOT NULL,
+        label text NOT NULL,
+        n float8 NOT NULL,
+        PRIMARY KEY (name, queue, label)
+    );
+    CREATE TABLE counter_deltas (name text NOT NULL, queue text NOT NULL, label text NOT NULL,
+                                 n float8 NOT NULL);
+    CREATE FUNCTION duration_bucket(d float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        SELECT CASE
+            WHEN d <= 0.1 THEN '0.1' WHEN d <= 0.5 THEN '0.5' WHEN d <= 1 THEN '1'
+            WHEN d <= 5 THEN '5' WHEN d <= 10 THEN '10' WHEN d <= 30 THEN '30'
+            WHEN d <= 60 THEN '60' WHEN d <= 300 THEN '300' WHEN d <= 900 THEN '900'
+            WHEN d <= 3600 THEN '3600' ELSE '+Inf' END
+    $$;
+    INSERT INTO counters (name, queue, label, n)
+        SELECT 'finished', queue, state, count(*) FROM jobs
+        WHERE state IN ('completed', 'dead', 'cancelled') GROUP BY queue, state;
+    INSERT INTO counters (name, queue, label, n)
+        SELECT 'attempt_bucket', j.queue,
+               duration_bucket(greatest(0, a.finished_at - a.started_at)), count(*)
+        FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE a.finished_at IS NOT NULL
+        GROUP BY 2, 3;
+    INSERT INTO counters (name, queue, label, n)
+        SELECT 'attempt_seconds', j.queue, '', sum(greatest(0, a.finished_at - a.started_at))
+        FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE a.finished_at IS NOT NULL
+        GROUP BY j.queue;
+    CREATE FUNCTION jobs_finished_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO queuectl.counter_deltas (name, queue, label, n)
+            SELECT 'finished', n.queue, n.state, count(*)
+            FROM old_rows o JOIN new_rows n USING (seq)
+            WHERE o.state <> n.state AND n.state IN ('completed', 'dead', 'cancelled')
+            GROUP BY n.queue, n.state;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER jobs_count_finished AFTER UPDATE ON jobs
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION jobs_finished_counted();
+    CREATE FUNCTION attempts_duration_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        WITH closed AS (
+            SELECT j.queue, greatest(0, n.finished_at - n.started_at) AS d
+            FROM old_rows o JOIN new_rows n USING (job_id, attempt)
+            JOIN queuectl.jobs j ON j.id = n.job_id
+            WHERE o.finished_at IS NULL AND n.finished_at IS NOT NULL
+        )
+        INSERT INTO queuectl.counter_deltas (name, queue, label, n)
+            SELECT 'attempt_bucket', queue, queuectl.duration_bucket(d), count(*)
+            FROM closed GROUP BY 2, 3
+            UNION ALL
+            SELECT 'attempt_seconds', queue, '', sum(d) FROM closed GROUP BY queue;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER attempts_count_duration AFTER UPDATE ON attempts
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION attempts_duration_counted();
+    """,
 ]
 
 

@@ -95,6 +95,66 @@ MIGRATIONS: list[str] = [
         VALUES (new.id, new.runs, new.worker_id, new.started_at);
     END;
     """,
+    """
+    -- process view, operator signals, Prometheus counters (issue 12)
+    ALTER TABLE workers ADD COLUMN processes TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE signal_requests (
+        id INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        run INTEGER NOT NULL,
+        signal TEXT NOT NULL,
+        requested_at REAL NOT NULL,
+        delivered_at REAL,
+        error TEXT
+    );
+    CREATE INDEX signal_requests_open ON signal_requests(job_id) WHERE delivered_at IS NULL;
+    -- Counters only ever grow: purging or retention deleting jobs never takes them back.
+    CREATE TABLE counters (
+        name TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        label TEXT NOT NULL,
+        n REAL NOT NULL,
+        PRIMARY KEY (name, queue, label)
+    ) WITHOUT ROWID;
+    INSERT INTO counters (name, queue, label, n)
+        SELECT 'finished', queue, state, count(*) FROM jobs
+        WHERE state IN ('completed', 'dead', 'cancelled') GROUP BY queue, state;
+    INSERT INTO counters (name, queue, label, n)
+        SELECT 'attempt_bucket', queue, CASE
+            WHEN d <= 0.1 THEN '0.1' WHEN d <= 0.5 THEN '0.5' WHEN d <= 1 THEN '1'
+            WHEN d <= 5 THEN '5' WHEN d <= 10 THEN '10' WHEN d <= 30 THEN '30'
+            WHEN d <= 60 THEN '60' WHEN d <= 300 THEN '300' WHEN d <= 900 THEN '900'
+            WHEN d <= 3600 THEN '3600' ELSE '+Inf' END, count(*) FROM (
+            SELECT j.queue AS queue, max(0, a.finished_at - a.started_at) AS d
+            FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE a.finished_at IS NOT NULL
+        ) GROUP BY 2, 3;
+    INSERT INTO counters (name, queue, label, n)
+        SELECT 'attempt_seconds', j.queue, '', sum(max(0, a.finished_at - a.started_at))
+        FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE a.finished_at IS NOT NULL
+        GROUP BY j.queue;
+    CREATE TRIGGER jobs_finished_count AFTER UPDATE OF state ON jobs
+    WHEN old.state != new.state AND new.state IN ('completed', 'dead', 'cancelled') BEGIN
+        INSERT INTO counters (name, queue, label, n) VALUES ('finished', new.queue, new.state, 1)
+        ON CONFLICT (name, queue, label) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER attempts_duration_count AFTER UPDATE OF finished_at ON attempts
+    WHEN old.finished_at IS NULL AND new.finished_at IS NOT NULL BEGIN
+        INSERT INTO counters (name, queue, label, n)
+        SELECT 'attempt_bucket', queue, CASE
+            WHEN d <= 0.1 THEN '0.1' WHEN d <= 0.5 THEN '0.5' WHEN d <= 1 THEN '1'
+            WHEN d <= 5 THEN '5' WHEN d <= 10 THEN '10' WHEN d <= 30 THEN '30'
+            WHEN d <= 60 THEN '60' WHEN d <= 300 THEN '300' WHEN d <= 900 THEN '900'
+            WHEN d <= 3600 THEN '3600' ELSE '+Inf' END, 1 FROM (
+            SELECT queue, max(0, new.finished_at - new.started_at) AS d
+            FROM jobs WHERE id = new.job_id
+        ) WHERE true
+        ON CONFLICT (name, queue, label) DO UPDATE SET n = n + 1;
+        INSERT INTO counters (name, queue, label, n)
+        SELECT 'attempt_seconds', queue, '', max(0, new.finished_at - new.started_at)
+        FROM jobs WHERE id = new.job_id
+        ON CONFLICT (name, queue, label) DO UPDATE SET n = n + excluded.n;
+    END;
+    """,
 ]
 
 

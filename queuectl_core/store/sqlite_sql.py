@@ -220,3 +220,55 @@ COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
 UNFINISHED_IN = f"""
 SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue IN ({{marks}}) LIMIT 1
 """
+
+# --- process view, operator signals, Prometheus figures (issue 12) ---------------------------
+
+PUBLISH_PROCESSES = """
+UPDATE workers SET processes = ? WHERE id = ?
+"""
+
+# Requests for runs this worker still owns; others wait for the CLI's timeout and are forgotten.
+OPEN_SIGNALS = """
+SELECT r.id, r.job_id, r.run, r.signal FROM signal_requests r
+JOIN jobs j ON j.id = r.job_id AND j.runs = r.run
+WHERE r.delivered_at IS NULL AND j.state = 'processing' AND j.worker_id = ?
+"""
+
+ACK_SIGNAL = """
+UPDATE signal_requests SET delivered_at = ?, error = ? WHERE id = ?
+"""
+
+INSERT_SIGNAL = """
+INSERT INTO signal_requests (job_id, run, signal, requested_at) VALUES (?, ?, ?, ?) RETURNING id
+"""
+
+FORGET_SIGNALS = """
+DELETE FROM signal_requests WHERE requested_at < ?
+"""
+
+SIGNAL_STATUS = """
+SELECT r.delivered_at, r.error, coalesce(j.state = 'processing' AND j.runs = r.run, 0)
+FROM signal_requests r LEFT JOIN jobs j ON j.id = r.job_id WHERE r.id = ?
+"""
+
+RUNNING_JOBS = """
+SELECT j.id, j.queue, j.command, j.worker_id, w.host, w.processes, j.started_at, j.timeout, j.runs
+FROM jobs j LEFT JOIN workers w ON w.id = j.worker_id
+WHERE j.state = 'processing' ORDER BY j.started_at, j.seq
+"""
+
+QUEUE_STATE_COUNTS = """
+SELECT queue, state, count(*) FROM jobs GROUP BY queue, state
+"""
+
+OLDEST_DUE = """
+SELECT queue, min(run_at) FROM jobs WHERE state = 'pending' AND run_at <= ? GROUP BY queue
+"""
+
+COUNTERS = """
+SELECT name, queue, label, n FROM counters
+"""
+
+LIVE_WORKER_COUNT = """
+SELECT count(*) FROM workers WHERE heartbeat_at > ?
+"""

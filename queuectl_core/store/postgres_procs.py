@@ -1,0 +1,89 @@
+"""PostgreSQL store, process view: published samples, operator signals, Prometheus figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from queuectl_core.models import JobState
+from queuectl_core.processes import (
+    Figures,
+    JobSignal,
+    ProcessSample,
+    RunningJob,
+    SignalAck,
+    SignalRequest,
+    SignalStatus,
+)
+from queuectl_core.store import postgres_sql as sql
+from queuectl_core.store.common import checked_for_change
+from queuectl_core.store.postgres_base import Conn, PgBase
+from queuectl_core.store.procrows import (
+    figures_from_rows,
+    request_from_row,
+    running_from_rows,
+    samples_json,
+    status_from_row,
+)
+from queuectl_core.store.rows import job_from_row
+
+#: Answered or stale requests are kept this long (seconds), then deleted.
+SIGNAL_MEMORY = 86400.0
+
+
+class PgProcs(PgBase):
+    """Operations of the process view (``queuectl top``/``signal``) and of ``metrics``."""
+
+    async def publish_processes(
+        self, worker_id: str, samples: Sequence[ProcessSample]
+    ) -> list[SignalRequest]:
+        async def write(conn: Conn) -> list[Any]:
+            return list(await conn.fetch(sql.PUBLISH_PROCESSES, worker_id, samples_json(samples)))
+
+        rows = await self._run(write, tx=False)
+        return [r for r in map(request_from_row, rows) if r is not None]
+
+    async def ack_signals(self, acks: Sequence[SignalAck]) -> None:
+        if acks:
+            ids, errors = [a.id for a in acks], [a.error for a in acks]
+            await self._execute(sql.ACK_SIGNALS, self._now_param(), ids, errors)
+
+    async def request_signal(self, job_id: str, signal: JobSignal) -> int:
+        async def write(conn: Conn) -> int:
+            now = await self._db_now(conn)
+            row = await conn.fetchrow(sql.SELECT_JOB + " FOR UPDATE", job_id)
+            found = {job_id: job_from_row(row)} if row else {}
+            job = checked_for_change([job_id], found, (JobState.PROCESSING,), "signalled")[0]
+            await conn.execute(sql.FORGET_SIGNALS, now - SIGNAL_MEMORY)
+            request_id = await conn.fetchval(sql.INSERT_SIGNAL, job.id, job.runs, signal.value, now)
+            await conn.execute(sql.NOTIFY, sql.CONTROL_CHANNEL)
+            return int(request_id)
+
+        return await self._run(write)
+
+    async def signal_status(self, request_id: int) -> SignalStatus:
+        rows = await self._read(sql.SIGNAL_STATUS, request_id)
+        return status_from_row(rows[0] if rows else None)
+
+    async def running_jobs(self) -> list[RunningJob]:
+        return running_from_rows(await self._read(sql.RUNNING_JOBS))
+
+    async def figures(self) -> Figures:
+        async def fold(conn: Conn) -> None:
+            if await conn.fetchval(sql.TRY_LOCK, sql.COUNTERS_LOCK):
+                await conn.execute(sql.FOLD_COUNTERS)
+
+        await self._run(fold)
+
+        async def read(conn: Conn) -> Figures:
+            now = await self._db_now(conn)
+            horizon = now - (await self._config(conn)).lease_timeout
+            return figures_from_rows(
+                now,
+                await conn.fetch(sql.QUEUE_STATE_COUNTS),
+                await conn.fetch(sql.OLDEST_DUE, now),
+                await conn.fetchval(sql.LIVE_WORKER_COUNT, horizon),
+                await conn.fetch(sql.COUNTERS),
+            )
+
+        return await self._run(read, retry=True)
