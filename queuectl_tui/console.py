@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from queuectl_core.models import Attempt, Job, JobState, Output
+from queuectl_core.processes import RunningJob
 from queuectl_tui.snapshot import Snapshot
 
 
@@ -32,6 +33,7 @@ class Reads(Protocol):
     ) -> int: ...
     async def attempts(self, job_id: str) -> list[Attempt]: ...
     async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...
+    async def running_jobs(self) -> list[RunningJob]: ...
 
 
 class HostedView(Protocol):

@@ -12,6 +12,7 @@ import sys
 import time
 
 from queuectl_core.models import Finish, JobSpec, Outcome, WorkerInfo
+from queuectl_core.processes import ProcessSample
 from queuectl_core.store.base import Store
 from queuectl_core.store.open import open_store
 
@@ -113,6 +114,11 @@ async def _freeze_running(store: Store, clock: Clock, now: float) -> None:
     )
     clock.now = now - 1
     await store.heartbeat(BUILD_01.id, [(j.id, j.runs) for j in jobs], 3600)
+    figures = [(31337, 5, 187.5, 412_000_000), (31342, 1, 3.1, 58_400_000)]
+    await store.publish_processes(
+        BUILD_01.id,
+        [ProcessSample(j.id, j.runs, *f, now - 1) for j, f in zip(jobs, figures, strict=True)],
+    )
 
 
 def _producer(url: str) -> JobSpec:

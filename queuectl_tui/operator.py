@@ -18,6 +18,8 @@ from textual.screen import Screen
 from queuectl_core.errors import QueueError
 from queuectl_core.models import JobSpec, JobState
 from queuectl_core.present import thousands
+from queuectl_core.processes import ENDING_SIGNALS, JobSignal
+from queuectl_core.signalling import outcome, send_signal
 from queuectl_core.store.base import Store
 from queuectl_tui import requests as rq
 from queuectl_tui.hosting import HostedWorkers
@@ -26,6 +28,7 @@ from queuectl_tui.screens.confirm import ConfirmScreen
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.enqueue import EnqueueScreen
 from queuectl_tui.screens.help import HelpScreen
+from queuectl_tui.screens.processes import ProcessesScreen, SignalPicker
 from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.snapshot import Snapshot
@@ -34,6 +37,8 @@ from queuectl_tui.text import clean_line
 T = TypeVar("T")
 R = TypeVar("R", bound=rq.Request)
 Handler = Callable[["Operator", rq.Request], Awaitable[None] | None]
+#: How long the console waits for a worker to deliver a signal (seconds).
+SIGNAL_TIMEOUT = 10.0
 
 
 class Operator:
@@ -156,6 +161,34 @@ class Operator:
             lambda _: f"{name.replace('_', '-')} = {value}",
         )
 
+    def signal(self, request: rq.SignalRequested) -> None:
+        """Pick a signal, confirm the ones that end the job, send it and report the delivery."""
+        job_id = request.job_id
+
+        def send(chosen: JobSignal) -> None:
+            async def call() -> str:
+                status = await send_signal(self._store(), job_id, chosen, SIGNAL_TIMEOUT)
+                return outcome(job_id, chosen, status, SIGNAL_TIMEOUT)
+
+            self.act(call, lambda line: line)
+
+        def picked(chosen: JobSignal | None) -> None:
+            if chosen is None:
+                return
+            if chosen not in ENDING_SIGNALS:
+                send(chosen)
+                return
+            question = Text.assemble(
+                f"Send {chosen.full_name} to job ", (clean_line(job_id, 50), "bold"), "?\n"
+            )
+            question.append(clean_line(request.command, 60), style="italic")
+            question.append("\nEvery process of the job gets it; the attempt fails if it dies.")
+            self._confirm(
+                f"Send {chosen.full_name}", question, chosen.full_name, lambda: send(chosen)
+            )
+
+        self.app.push_screen(SignalPicker(job_id, request.command), picked)
+
     # --- this console's own workers ----------------------------------------------------------
     async def start_workers(self, _: rq.WorkersStartRequested) -> None:
         if self.hosted is not None:
@@ -219,7 +252,9 @@ _HANDLERS: dict[type[rq.Request], Handler] = {
     rq.WorkersStartRequested: _entry(Operator.start_workers),
     rq.WorkersScaleRequested: _entry(Operator.scale_workers),
     rq.WorkersStopRequested: _entry(Operator.stop_workers),
+    rq.SignalRequested: _entry(Operator.signal),
     rq.DetailRequested: _entry(Operator.detail),
+    rq.ProcessesScreenRequested: _push(ProcessesScreen),
     rq.ConfigScreenRequested: _push(ConfigScreen),
     rq.WorkersScreenRequested: _push(WorkersScreen),
     rq.HelpRequested: _push(HelpScreen),

@@ -94,6 +94,15 @@ class WorkersStopRequested(Request):
     what: ClassVar[str] = "stop hosted"
 
 
+@dataclass
+class SignalRequested(Request):
+    """Pick a signal for a running job's process group (TERM and KILL are confirmed)."""
+
+    what: ClassVar[str] = "signal"
+    job_id: str
+    command: str
+
+
 # --- navigation: not writes ------------------------------------------------------------------
 @dataclass
 class DetailRequested(Request):
@@ -110,6 +119,10 @@ class WorkersScreenRequested(Request):
     write: ClassVar[bool] = False
 
 
+class ProcessesScreenRequested(Request):
+    write: ClassVar[bool] = False
+
+
 class HelpRequested(Request):
     write: ClassVar[bool] = False
 
@@ -122,5 +135,17 @@ class QuitRequested(Request):
 
 #: Key actions (binding names) that write or start/stop workers: greyed out in --readonly.
 WRITE_ACTIONS = frozenset(
-    {"retry", "retry_all", "cancel", "purge", "enqueue", "edit", "save", "start", "stop", "scale"}
+    {
+        "retry",
+        "retry_all",
+        "cancel",
+        "purge",
+        "enqueue",
+        "edit",
+        "save",
+        "start",
+        "stop",
+        "scale",
+        "signal",
+    }
 )

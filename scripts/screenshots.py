@@ -37,6 +37,8 @@ SHOTS: list[tuple[str, tuple[int, int], str | None, tuple[str, ...]]] = [
     ("purge", (120, 36), None, ("4", "d")),
     ("config", (120, 36), None, ("e",)),
     ("workers", (120, 36), None, ("w",)),
+    ("processes-80x24", (80, 24), None, ("t",)),
+    ("signal-picker", (120, 36), None, ("t", "k")),
     ("help", (100, 40), None, ("question_mark",)),
 ]
 

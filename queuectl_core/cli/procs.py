@@ -7,9 +7,7 @@ import time
 import click
 
 from queuectl_core.cli.common import complete_job_ids, examples, print_json, with_store
-from queuectl_core.errors import QueueError
 from queuectl_core.processes import (
-    JobSignal,
     RunningJob,
     SignalStatus,
     human_bytes,
@@ -17,10 +15,8 @@ from queuectl_core.processes import (
     parse_signal,
     top_dict,
 )
+from queuectl_core.signalling import outcome, send_signal
 from queuectl_core.store.base import Store
-
-#: How often ``signal`` looks for the worker's answer (seconds).
-SIGNAL_POLL = 0.05
 
 
 @click.command(epilog=examples("queuectl top", "queuectl top --json", "queuectl top --watch 2"))
@@ -119,34 +115,13 @@ def signal_job(
     chosen = parse_signal(signal_name)
 
     async def send(store: Store) -> SignalStatus | None:
-        request = await store.request_signal(job_id, chosen)
         if no_wait:
+            await store.request_signal(job_id, chosen)
             return None
-        deadline = time.monotonic() + timeout
-        import asyncio
-
-        while True:
-            status = await store.signal_status(request)
-            if status.acked or not status.running or time.monotonic() >= deadline:
-                return status
-            await asyncio.sleep(SIGNAL_POLL)
+        return await send_signal(store, job_id, chosen, timeout)
 
     status = with_store(ctx, send, loop=True)
-    _report(job_id, chosen, status, timeout)
-
-
-def _report(job_id: str, chosen: JobSignal, status: SignalStatus | None, timeout: float) -> None:
     if status is None:
         click.echo(f"{chosen.full_name} requested for job {job_id}")
         return
-    if status.acked and status.error is None:
-        click.echo(f"{chosen.full_name} delivered to job {job_id}")
-        return
-    if status.acked:
-        raise QueueError(f"{chosen.full_name} not delivered to job {job_id!r}: {status.error}")
-    if not status.running:
-        raise QueueError(f"job {job_id!r} ended before its worker delivered {chosen.full_name}")
-    raise QueueError(
-        f"{chosen.full_name} not delivered to job {job_id!r} within {timeout:g}s "
-        "(is its worker alive?); the request stays open while the job runs"
-    )
+    click.echo(outcome(job_id, chosen, status, timeout))

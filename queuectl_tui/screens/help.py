@@ -16,6 +16,7 @@ from queuectl_tui.keys import APP_BINDINGS
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.main import MainScreen
+from queuectl_tui.screens.processes import ProcessesScreen
 from queuectl_tui.screens.workers import WorkersScreen
 
 _EXTRA = {
@@ -48,6 +49,7 @@ def help_table() -> Table:
         ("Main", _rows(MainScreen.BINDINGS) + _EXTRA["Main"]),
         ("Job detail", _rows(DetailScreen.BINDINGS)),
         ("Workers", _rows(WorkersScreen.BINDINGS)),
+        ("Processes", _rows(ProcessesScreen.BINDINGS)),
         ("Config", _rows(ConfigScreen.BINDINGS)),
         ("Anywhere", _rows(APP_BINDINGS) + _EXTRA["Anywhere"]),
     ]

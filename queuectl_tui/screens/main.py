@@ -58,6 +58,7 @@ class MainScreen(LiveScreen):
         Binding("n", "enqueue", "New job"),
         Binding("e", "config", "Config"),
         Binding("w", "workers", "Workers"),
+        Binding("t", "processes", "Processes"),
         Binding("f", "follow", "Follow", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -238,6 +239,9 @@ class MainScreen(LiveScreen):
 
     def action_workers(self) -> None:
         self.post_message(rq.WorkersScreenRequested())
+
+    def action_processes(self) -> None:
+        self.post_message(rq.ProcessesScreenRequested())
 
     def action_follow(self) -> None:
         if (job := self.table.selected) is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import sqlite3
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.main import MainScreen
+from queuectl_tui.screens.processes import ProcessesScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.widgets.job_table import JobTable
 
@@ -69,9 +71,23 @@ def _poison(path: Path) -> list[str]:
                 )
         for index, (start, beat) in enumerate(itertools.pairwise(MOMENTS)):
             db.execute(
-                "INSERT INTO workers VALUES (?, 'host', ?, ?, '[]', ?, ?, '[\"odd-01\"]', 0)",
-                (f"w-{index}", NUMBERS[index % len(NUMBERS)], 2**62, start, beat),
+                "INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at,"
+                " current_jobs, stop_requested, processes)"
+                " VALUES (?, 'host', ?, ?, '[]', ?, ?, '[\"odd-01\"]', 0, ?)",
+                (f"w-{index}", NUMBERS[index % len(NUMBERS)], 2**62, start, beat, "{}"),
             )
+        # Samples of every shape: the process pane reads what it can and shows "-" otherwise.
+        samples = {
+            job_id: [next(numbers), next(numbers), next(numbers), next(moments), 2**80, start]
+            for job_id, start in zip(ids, MOMENTS, strict=False)
+        }
+        samples["odd-01"] = "not a sample"  # type: ignore[assignment]
+        db.execute(
+            "INSERT OR REPLACE INTO workers (id, host, pid, slots, queues, started_at,"
+            " heartbeat_at, processes) VALUES ('w-odd', 'h', 1, 1, '[]', 0, 0, ?)",
+            (json.dumps(samples),),
+        )
+        db.execute("UPDATE workers SET processes = '{broken' WHERE id = 'w-0'")
     return ids
 
 
@@ -110,6 +126,10 @@ async def _visit_everything(app: QueueApp, ids: list[str]) -> None:
         assert isinstance(app.screen, WorkersScreen)
         assert app.snapshot is not None and app.snapshot.workers
         assert app.screen.query_one("#workers", DataTable).row_count == len(app.snapshot.workers)
+        app.export_screenshot()
+        await press(pilot, "q")
+        await press(pilot, "t")
+        assert isinstance(app.screen, ProcessesScreen)
         app.export_screenshot()
         await press(pilot, "q")
 

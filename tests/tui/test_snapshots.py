@@ -60,3 +60,11 @@ def test_workers_pane(snap_compare: Snap, seeded: str) -> None:
 
 def test_help(snap_compare: Snap, seeded: str) -> None:
     assert snap_compare(console(seeded), terminal_size=(100, 40), run_before=before("?"))
+
+
+def test_processes_pane_80x24(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(80, 24), run_before=before("t"))
+
+
+def test_signal_picker_120x36(snap_compare: Snap, seeded: str) -> None:
+    assert snap_compare(console(seeded), terminal_size=(120, 36), run_before=before("t", "k"))
