@@ -66,7 +66,13 @@ class PgProcs(PgBase):
         return status_from_row(rows[0] if rows else None)
 
     async def running_jobs(self) -> list[RunningJob]:
-        return running_from_rows(await self._read(sql.RUNNING_JOBS))
+        async def read(conn: Conn) -> list[RunningJob]:
+            # One snapshot: the jobs and the samples their workers published.
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                jobs = await conn.fetch(sql.RUNNING_JOBS)
+                return running_from_rows(jobs, await conn.fetch(sql.WORKER_SAMPLES))
+
+        return await self._run(read, tx=False, retry=True)
 
     async def figures(self) -> Figures:
         async def fold(conn: Conn) -> None:

@@ -419,11 +419,14 @@ SELECT r.delivered_at, r.error, coalesce(j.state = 'processing' AND j.runs = r.r
 FROM signal_requests r LEFT JOIN jobs j ON j.id = r.job_id WHERE r.id = $1
 """
 
+# A worker's samples are read once per worker, not once per job (the blob holds them all).
 RUNNING_JOBS = """
-SELECT j.id, j.queue, j.command, j.worker_id, w.host, w.processes::text, j.started_at,
-       j.timeout, j.runs
-FROM jobs j LEFT JOIN workers w ON w.id = j.worker_id
-WHERE j.state = 'processing' ORDER BY j.started_at, j.seq
+SELECT id, queue, command, worker_id, started_at, timeout, runs FROM jobs
+WHERE state = 'processing' ORDER BY started_at, seq
+"""
+
+WORKER_SAMPLES = """
+SELECT id, host, processes::text FROM workers
 """
 
 QUEUE_STATE_COUNTS = """

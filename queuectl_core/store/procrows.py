@@ -56,24 +56,32 @@ def _sample(job_id: str, run: int | None, raw: object) -> ProcessSample | None:
     return ProcessSample(job_id, run, pid, processes, cpu, rss, sampled_at)  # type: ignore[arg-type]
 
 
-def running_from_rows(rows: Iterable[Sequence[Any]]) -> list[RunningJob]:
-    """(id, queue, command, worker, host, processes json, started_at, timeout, runs) rows."""
-    parsed: dict[object, dict[str, Any]] = {}
+def running_from_rows(
+    rows: Iterable[Sequence[Any]], workers: Iterable[Sequence[Any]]
+) -> list[RunningJob]:
+    """Jobs (id, queue, command, worker, started_at, timeout, runs) with the samples of
+    workers (id, host, processes json)."""
+    hosts: dict[str | None, str | None] = {}
+    blobs: dict[str | None, object] = {}
+    for worker_id, host, blob in workers:
+        hosts[text(worker_id)] = text(host)
+        blobs[text(worker_id)] = blob
+    parsed: dict[str | None, dict[str, Any]] = {}
     found = []
     for row in rows:
         job_id, worker = text(row[0]) or "", text(row[3])
         if worker not in parsed:
-            parsed[worker] = _samples(row[5])
-        sample = _sample(job_id, integer(row[8]), parsed[worker].get(job_id))
-        timeout = seconds(row[7])
+            parsed[worker] = _samples(blobs.get(worker))
+        sample = _sample(job_id, integer(row[6]), parsed[worker].get(job_id))
+        timeout = seconds(row[5])
         found.append(
             RunningJob(
                 job_id,
                 text(row[1]) or "",
                 text(row[2]) or "",
                 worker,
-                text(row[4]),
-                moment(row[6]),
+                hosts.get(worker),
+                moment(row[4]),
                 timeout if timeout is not None and timeout > 0 else None,
                 sample,
             )

@@ -77,7 +77,8 @@ class SqliteProcs(SqliteBase):
 
     async def running_jobs(self) -> list[RunningJob]:
         def read(conn: Conn) -> list[RunningJob]:
-            return running_from_rows(conn.execute(sql.RUNNING_JOBS))
+            jobs = conn.execute(sql.RUNNING_JOBS).fetchall()
+            return running_from_rows(jobs, conn.execute(sql.WORKER_SAMPLES).fetchall())
 
         return await self._read(read)
 
