@@ -73,6 +73,26 @@ UPDATE attempts SET finished_at = coalesce(finished_at, :now),
 WHERE job_id = :id AND attempt = :run AND worker_id = :worker
 """
 
+# The all-success batch (``lifecycle.decide`` answers 'completed' for every OK outcome whatever
+# the budget, so no budget or config is read): one fenced statement for the jobs, one for their
+# attempt records, whatever the batch size. {values} is one "(?, ?, ?)" per finish: id, worker, run.
+FINISH_OK = """
+WITH x(id, worker, run) AS (VALUES {values})
+UPDATE jobs SET state = 'completed', finished_at = ?, updated_at = ?, exit_code = 0,
+    last_error = NULL, lease_expires_at = NULL
+FROM x
+WHERE jobs.id = x.id AND jobs.worker_id = x.worker AND jobs.runs = x.run
+    AND jobs.state = 'processing'
+RETURNING jobs.id
+"""
+
+FINISH_OK_ATTEMPTS = """
+WITH x(id, worker, run) AS (VALUES {values})
+UPDATE attempts SET finished_at = coalesce(finished_at, ?), exit_code = coalesce(exit_code, 0)
+FROM x
+WHERE attempts.job_id = x.id AND attempts.attempt = x.run AND attempts.worker_id = x.worker
+"""
+
 SAVE_OUTPUT = """
 INSERT INTO outputs (job_id, attempt, stdout, stderr) VALUES (?, ?, ?, ?)
 ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
