@@ -47,14 +47,16 @@ class Reaper:
                 self._process.stdin.close()
         # A pidfd wakes us the moment it exits; ``Popen.wait(timeout)`` polls with sleeps of
         # up to 50 ms, which every ``worker start --drain`` paid on its way out.
+        left = 5.0
         with contextlib.suppress(OSError):
             pidfd = os.pidfd_open(self._process.pid)
             try:
-                select.select([pidfd], [], [], 5)
+                select.select([pidfd], [], [], left)
+                left = 0.1  # exited (or 5 s are up): the wait below only reaps it
             finally:
                 os.close(pidfd)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=5)
+            self._process.wait(timeout=left)
 
 
 class Environment:
