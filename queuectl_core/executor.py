@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from queuectl_core import reaper
 from queuectl_core.child import Child
 from queuectl_core.lifecycle import STOP_ERRORS, OutcomeKind, previous_outcome_unknown
 from queuectl_core.models import Job, Outcome
@@ -28,8 +30,10 @@ class Reaper:
 
     def __init__(self, worker_id: str) -> None:
         self.tag = worker_id
+        # The file itself, isolated and without site: it needs only the standard library, and
+        # starts in ~15 ms instead of ~50 (site's .pth files, the package import).
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "queuectl_core.reaper", worker_id],
+            [sys.executable, "-I", "-S", reaper.__file__, worker_id],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -37,11 +41,22 @@ class Reaper:
         )
 
     def close(self) -> None:
+        """EOF to the reaper, then wait (5 s at most) for its last scan to finish."""
         if self._process.stdin is not None:
             with contextlib.suppress(OSError):
                 self._process.stdin.close()
+        # A pidfd wakes us the moment it exits; ``Popen.wait(timeout)`` polls with sleeps of
+        # up to 50 ms, which every ``worker start --drain`` paid on its way out.
+        left = 5.0
+        with contextlib.suppress(OSError):
+            pidfd = os.pidfd_open(self._process.pid)
+            try:
+                select.select([pidfd], [], [], left)
+                left = 0.1  # exited (or 5 s are up): the wait below only reaps it
+            finally:
+                os.close(pidfd)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=5)
+            self._process.wait(timeout=left)
 
 
 class Environment:

@@ -29,6 +29,8 @@ def _finite(value: object) -> float | None:
 
 def moment(value: object) -> float | None:
     """A stored timestamp clamped into the representable range; ``None`` for non-numbers."""
+    if type(value) is float and MIN_EPOCH <= value <= MAX_EPOCH:
+        return value  # what every row queuectl writes holds (NaN fails the comparison)
     number = _finite(value)
     if number is None:
         return None
@@ -37,12 +39,16 @@ def moment(value: object) -> float | None:
 
 def moment_or(value: object, default: float = 0.0) -> float:
     """``moment`` for a column the model requires."""
+    if type(value) is float and MIN_EPOCH <= value <= MAX_EPOCH:
+        return value
     found = moment(value)
     return default if found is None else found
 
 
 def seconds(value: object) -> float | None:
     """A stored duration in seconds: finite, else ``None``."""
+    if value is None:
+        return None
     number = _finite(value)
     return number if number is not None and math.isfinite(number) else None
 
@@ -56,6 +62,8 @@ def integer(value: object) -> int | None:
 
 
 def integer_or(value: object, default: int = 0) -> int:
+    if type(value) is int:
+        return value
     found = integer(value)
     return default if found is None else found
 

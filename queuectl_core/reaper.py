@@ -5,7 +5,8 @@ inherit. The reaper holds the read end of a pipe whose write end only the worker
 worker exits, however it died, the pipe reaches EOF and the reaper kills the process group of every
 process carrying that tag, children and grandchildren alike. No message per job: the cost is one
 /proc scan when the worker exits. Started in its own session so signals aimed at the worker's
-process group do not reach it. Run as ``python -m queuectl_core.reaper WORKER_ID``.
+process group do not reach it. Run as ``python -I -S .../queuectl_core/reaper.py WORKER_ID``
+(standard library only, so it starts without site or the package).
 """
 
 from __future__ import annotations

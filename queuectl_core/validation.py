@@ -6,7 +6,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,8 @@ def _check_id(value: object) -> str:
 
 
 def _check_int(value: object, field: str, minimum: int = _INT_MIN, maximum: int = _INT_MAX) -> int:
+    if type(value) is int and minimum <= value <= maximum:
+        return value  # the common case, without spelling the value for a message
     shown = spell(value)  # as given: 1e+300, not its 301 digits
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
@@ -212,10 +214,15 @@ def _reject_constant(name: str) -> Any:
     raise InvalidInput(f"invalid JSON number {name}")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+#: The decoder's C scanner: one JSON value from an index, without ``json.loads``'s Python layers.
+_SCAN: Callable[[str, int], tuple[object, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+
+
 def decode(text: str) -> object:
     """Strict JSON: no NaN/Infinity; errors as one line."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -229,12 +236,26 @@ def parse_job(text: str) -> JobSpec:
     return spec_from_object(decode(text))
 
 
+def _decode_line(line: str) -> object:
+    """``decode(line)``, through the C scanner alone when the line is one bare JSON value.
+
+    The fast path accepts only what ``decode`` accepts with the same result (a value starting at
+    the first character and ending at the last); anything else, errors included, goes through
+    ``decode`` for its exact message. Saves ~3 us a line of ``json.loads``'s Python layers.
+    """
+    try:
+        value, end = _SCAN(line, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return decode(line)
+    return value if end == len(line) else decode(line)
+
+
 def parse_lines(lines: Iterable[str]) -> Iterator[JobSpec]:
     """JSON Lines; blank lines are skipped; errors name the line number."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            yield spec_from_object(decode(line))
+            yield spec_from_object(_decode_line(line))
         except InvalidInput as exc:
             raise InvalidInput(f"line {number}: {exc}") from None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -92,11 +95,25 @@ def start_workers(
     supervisor = Supervisor(new_worker_id())
     if supervisor.fork():  # the worker process
         asyncio.run(_serve(url, count, queues, drain, supervisor))
-        return
+        _exit_now(0)
     code = supervisor.wait()
     if supervisor.exited or supervisor.lost:
         asyncio.run(_record_orphans(url, supervisor))
-    ctx.exit(code)
+    _exit_now(code)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit without the interpreter's tear-down once the work is done and the output flushed.
+
+    Tearing down every imported module took 30-60 ms in each of the two processes, one after
+    the other, on every ``worker start --drain``; a forked child should skip its parent's
+    ``atexit`` handlers anyway. The store is closed and the logs are flushed before this.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 async def _record_orphans(url: str, supervisor: Supervisor) -> None:

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import asyncpg
 
 from queuectl_core.errors import DuplicateJob
-from queuectl_core.ids import new_job_id
+from queuectl_core.ids import new_job_ids
 from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
     RETRYABLE_STATES,
@@ -33,28 +33,48 @@ class PgJobs(PgBase):
         if not specs:
             return []
         config = await self.get_config()
-        ids = [spec.id or new_job_id() for spec in specs]
+        fresh = new_job_ids(len(specs))
+        ids = [spec.id or new_id for spec, new_id in zip(specs, fresh, strict=True)]
         if len(set(ids)) < len(ids):
             await self._raise_duplicate(ids)
         columns: list[list[Any]] = [ids, [], [], [], [], [], [], [], [], []]
         for spec in specs:
             retries, timeout = job_retries(spec, config), job_timeout(spec, config)
             values = (spec.command, spec.queue, spec.priority, retries, timeout, spec.run_at)
+            env = json.dumps(spec.env) if spec.env else "{}"
             for column, value in zip(
-                columns[1:], (*values, json.dumps(spec.env), spec.cwd, spec.delay), strict=True
+                columns[1:], (*values, env, spec.cwd, spec.delay), strict=True
             ):
                 column.append(value)
 
-        async def write(conn: Conn) -> list[Any]:
-            return list(await conn.fetch(sql.INSERT_JOBS, self._now_param(), *columns))
+        async def write(conn: Conn) -> float:
+            return float(await conn.fetchval(sql.INSERT_JOBS, self._now_param(), *columns))
 
         try:
-            rows = await self._run(write, tx=False)
+            now = await self._run(write, tx=False)
         except asyncpg.UniqueViolationError:
             await self._raise_duplicate(ids)
             raise
-        by_id = {job.id: job for job in map(job_from_row, rows)}
-        return [by_id[job_id] for job_id in ids]
+        return [
+            Job(
+                job_id,
+                spec.command,
+                JobState.PENDING,
+                spec.queue,
+                priority,
+                0,
+                retries,
+                timeout,
+                now + (spec.delay or 0.0) if run_at is None else run_at,
+                now,
+                now,
+                spec.env,
+                spec.cwd,
+            )
+            for job_id, spec, priority, retries, timeout, run_at in zip(
+                ids, specs, columns[3], columns[4], columns[5], columns[6], strict=True
+            )
+        ]
 
     async def _raise_duplicate(self, ids: Sequence[str]) -> NoReturn:
         rows = await self._read(sql.EXISTING_IDS, list(ids))

@@ -11,6 +11,8 @@ from queuectl_core.moments import integer, integer_or, moment, moment_or, second
 
 
 def _env(value: object) -> dict[str, str]:
+    if value == "{}":
+        return {}  # most jobs: no JSON parse
     try:
         data = json.loads(value) if isinstance(value, str | bytes) else value
     except ValueError:

@@ -10,7 +10,7 @@ from queuectl_core import wake
 from queuectl_core.errors import (
     DuplicateJob,
 )
-from queuectl_core.ids import new_job_id
+from queuectl_core.ids import new_job_ids
 from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
 from queuectl_core.models import Job, JobSort, JobSpec, JobState
 from queuectl_core.store import sqlite_sql as sql
@@ -37,17 +37,17 @@ class SqliteJobs(SqliteBase):
         def write(conn: Conn) -> list[Job]:
             config = read_config(conn)
             now = self._clock()
+            ids = new_job_ids(len(specs))
             rows = []
-            for spec in specs:
+            for spec, new_id in zip(specs, ids, strict=True):
                 retries, timeout = job_retries(spec, config), job_timeout(spec, config)
                 run_at = spec.run_at if spec.run_at is not None else now + (spec.delay or 0.0)
-                job_id = spec.id or new_job_id()
-                env = json.dumps(spec.env)
-                head = (job_id, spec.command, spec.queue, spec.priority, retries, timeout, run_at)
-                rows.append((*head, now, now, env, spec.cwd))
+                env = json.dumps(spec.env) if spec.env else "{}"
+                head = (spec.id or new_id, spec.command, spec.queue, spec.priority, retries)
+                rows.append((*head, timeout, run_at, now, now, env, spec.cwd))
             conn.execute("SAVEPOINT batch")
             try:
-                conn.executemany(sql.INSERT_JOB, rows)
+                _insert(conn, rows)
             except sqlite3.IntegrityError:
                 # Undo this batch's rows first, or they would look like the existing ones.
                 conn.execute("ROLLBACK TO batch")
@@ -229,3 +229,12 @@ def _duplicate_message(conn: Conn, ids: list[str]) -> str:
         if conn.execute(sql.JOB_EXISTS, (job_id,)).fetchone()
     }
     return duplicate_message(ids, existing)
+
+
+def _insert(conn: Conn, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert ``rows`` (values of ``sql.INSERT_COLUMNS``) with one statement per ``INSERT_ROWS``."""
+    full = sql.INSERT_ROWS
+    for start in range(0, len(rows), full):
+        chunk = rows[start : start + full]
+        values = [value for row in chunk for value in row]
+        conn.execute(sql.insert_jobs(len(chunk)), values)
