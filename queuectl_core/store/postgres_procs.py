@@ -19,6 +19,7 @@ from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.common import checked_for_change
 from queuectl_core.store.postgres_base import Conn, PgBase
 from queuectl_core.store.procrows import (
+    SIGNAL_MEMORY,
     figures_from_rows,
     request_from_row,
     running_from_rows,
@@ -26,9 +27,6 @@ from queuectl_core.store.procrows import (
     status_from_row,
 )
 from queuectl_core.store.rows import job_from_row
-
-#: Answered or stale requests are kept this long (seconds), then deleted.
-SIGNAL_MEMORY = 86400.0
 
 
 class PgProcs(PgBase):

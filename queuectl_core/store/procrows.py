@@ -20,6 +20,9 @@ from queuectl_core.processes import (
     SignalStatus,
 )
 
+#: Answered or stale signal requests are kept this long (seconds), then deleted.
+SIGNAL_MEMORY = 86400.0
+
 
 def samples_json(samples: Sequence[ProcessSample]) -> str:
     """A worker's samples as it publishes them."""

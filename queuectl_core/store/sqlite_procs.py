@@ -18,6 +18,7 @@ from queuectl_core.processes import (
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.common import checked_for_change
 from queuectl_core.store.procrows import (
+    SIGNAL_MEMORY,
     figures_from_rows,
     request_from_row,
     running_from_rows,
@@ -26,9 +27,6 @@ from queuectl_core.store.procrows import (
 )
 from queuectl_core.store.rows import job_from_row
 from queuectl_core.store.sqlite_base import Conn, SqliteBase, read_config
-
-#: Answered or stale requests are kept this long (seconds), then deleted.
-SIGNAL_MEMORY = 86400.0
 
 
 class SqliteProcs(SqliteBase):
