@@ -55,6 +55,12 @@ class JobSpec:
     queue: str = "default"
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
+    #: Ids of jobs that must complete before this one is claimed (DESIGN §10).
+    after: tuple[str, ...] = ()
+    #: While a job with this key is not final, enqueueing another with it creates nothing.
+    unique_key: str | None = None
+    #: The schedule that fired this job (None for jobs enqueued by hand).
+    schedule: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,11 @@ class Job:
     #: Attempts ever started, never reset (``attempts`` resets on ``dlq retry``); numbers the
     #: attempt records and fences results to the run that owns the job.
     runs: int = 0
+    #: Ids of jobs that must complete before this one is claimed.
+    after: tuple[str, ...] = ()
+    unique_key: str | None = None
+    #: The schedule that fired this job, if one did.
+    schedule: str | None = None
 
     @property
     def max_attempts(self) -> int:

@@ -197,6 +197,13 @@ MIGRATIONS: list[str] = [
         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION attempts_duration_counted();
     """,
+    """
+    -- job fields of the second wave, read by every job query (columns 20-22 of JOB_COLUMNS):
+    -- dependencies (JSON array of ids), unique key, and the schedule that fired the job
+    ALTER TABLE jobs ADD COLUMN after_ids text;
+    ALTER TABLE jobs ADD COLUMN unique_key text;
+    ALTER TABLE jobs ADD COLUMN schedule text;
+    """,
 ]
 
 

@@ -31,7 +31,7 @@ T = (
 JOB_COLUMNS = (
     "id, command, state, queue, priority, attempts, max_retries, timeout, run_at, created_at,"
     " updated_at, env, cwd, started_at, finished_at, exit_code, last_error, worker_id,"
-    " lease_expires_at, runs"
+    " lease_expires_at, runs, after_ids, unique_key, schedule"
 )
 
 

@@ -62,6 +62,9 @@ def job_from_row(row: Sequence[Any]) -> Job:
         worker_id=text(row[17]),
         lease_expires_at=moment(row[18]),
         runs=integer_or(row[19]),
+        after=_names(row[20]),
+        unique_key=text(row[21]),
+        schedule=text(row[22]),
     )
 
 

@@ -155,6 +155,13 @@ MIGRATIONS: list[str] = [
         ON CONFLICT (name, queue, label) DO UPDATE SET n = n + excluded.n;
     END;
     """,
+    """
+    -- job fields of the second wave, read by every job query (columns 20-22 of JOB_COLUMNS):
+    -- dependencies (JSON array of ids), unique key, and the schedule that fired the job
+    ALTER TABLE jobs ADD COLUMN after_ids TEXT;
+    ALTER TABLE jobs ADD COLUMN unique_key TEXT;
+    ALTER TABLE jobs ADD COLUMN schedule TEXT;
+    """,
 ]
 
 

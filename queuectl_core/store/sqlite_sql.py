@@ -10,7 +10,7 @@ UNFINISHED = sql_states(UNFINISHED_STATES)
 JOB_COLUMNS = (
     "id, command, state, queue, priority, attempts, max_retries, timeout, run_at, created_at,"
     " updated_at, env, cwd, started_at, finished_at, exit_code, last_error, worker_id,"
-    " lease_expires_at, runs"
+    " lease_expires_at, runs, after_ids, unique_key, schedule"
 )
 
 #: The columns ``SqliteJobs.enqueue`` writes, in the order of each row's values (state is
