@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from queuectl_core import liveness
 from queuectl_core.lifecycle import is_final
-from queuectl_core.models import JobState
-from queuectl_core.store.base import Store
+from queuectl_core.models import Job, JobState, WorkerInfo
+from queuectl_core.processes import RunningJob
 from queuectl_core.why import Facts
 
 
-async def gather(store: Store, job_id: str) -> Facts | None:
+class WhyReads(Protocol):
+    """The store reads the answer takes (``Store`` satisfies it, as does the console's reads)."""
+
+    def now(self) -> float: ...
+    async def get_job(self, job_id: str) -> Job | None: ...
+    async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
+    async def running_jobs(self) -> list[RunningJob]: ...
+    async def jobs_ahead(self, job_id: str) -> int: ...
+
+
+async def gather(store: WhyReads, job_id: str) -> Facts | None:
     """A snapshot of what holds the job back (None for an unknown id).
 
     Several reads, not one transaction: each fact is as fresh as its read, which is all an

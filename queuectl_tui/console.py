@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from queuectl_core.models import Attempt, Job, JobState, Output
+from queuectl_core.models import Attempt, Job, JobState, Output, WorkerInfo
 from queuectl_core.processes import RunningJob
 from queuectl_tui.snapshot import Snapshot
 
@@ -34,6 +34,10 @@ class Reads(Protocol):
     async def attempts(self, job_id: str) -> list[Attempt]: ...
     async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...
     async def running_jobs(self) -> list[RunningJob]: ...
+    # What the detail's "why" line reads (``why_facts.WhyReads``).
+    def now(self) -> float: ...
+    async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
+    async def jobs_ahead(self, job_id: str) -> int: ...
 
 
 class HostedView(Protocol):
