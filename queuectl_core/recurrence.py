@@ -121,7 +121,11 @@ def _cron_after(rule: Rule, now: float) -> float:
     from croniter import CroniterError, croniter
 
     spelled = ALIASES.get(rule.cron.lower(), rule.cron)
-    start = datetime.fromtimestamp(now, _zone(rule.tz))
+    try:
+        zone = _zone(rule.tz)
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        raise ValueError(f"unknown time zone {rule.tz!r}") from None
+    start = datetime.fromtimestamp(now, zone)
     try:
         return float(croniter(spelled, start).get_next(float))
     except (CroniterError, KeyError) as exc:
