@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from queuectl_core.errors import QueueError
 from queuectl_core.models import JobSpec, JobState
-from queuectl_core.recurrence import Rule
+from queuectl_core.recurrence import Rule, first
 
 
 class DuplicateSchedule(QueueError):
@@ -15,6 +15,18 @@ class DuplicateSchedule(QueueError):
 
 class ScheduleNotFound(QueueError):
     """An unknown schedule name (exit 1)."""
+
+
+class BrokenSchedule(QueueError):
+    """A stored rule no queuectl wrote (a hand edit): it cannot be resumed, only removed."""
+
+
+def resumed_at(spec: ScheduleSpec, now: float) -> float:
+    """The first fire time after ``now`` of a schedule being resumed; BrokenSchedule."""
+    try:
+        return first(spec.rule, now)
+    except ValueError as exc:
+        raise BrokenSchedule(f"schedule {spec.name!r} cannot resume: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from queuectl_core.models import Attempt, Job, JobState, Output
 from queuectl_core.processes import RunningJob
+from queuectl_core.schedule_model import Schedule
 from queuectl_tui.snapshot import Snapshot
 
 
@@ -34,6 +35,7 @@ class Reads(Protocol):
     async def attempts(self, job_id: str) -> list[Attempt]: ...
     async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...
     async def running_jobs(self) -> list[RunningJob]: ...
+    async def list_schedules(self) -> list[Schedule]: ...
 
 
 class HostedView(Protocol):

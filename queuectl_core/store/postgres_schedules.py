@@ -23,6 +23,7 @@ from queuectl_core.schedule_model import (
     ScheduleNotFound,
     ScheduleSpec,
     job_spec,
+    resumed_at,
 )
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.common import job_retries, job_timeout
@@ -93,7 +94,7 @@ class PgSchedules(PgBase):
             current = await _load(conn, name, lock=True)
             next_run = current.next_run
             if not paused and (current.paused or next_run is None):
-                next_run = first(current.spec.rule, await self._db_now(conn))
+                next_run = resumed_at(current.spec, await self._db_now(conn))
             await conn.execute(SET_PAUSED, paused, next_run, name)
             await conn.execute(sql.NOTIFY, sql.WORK_CHANNEL)
             return await _load(conn, name)

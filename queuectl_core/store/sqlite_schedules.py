@@ -21,6 +21,7 @@ from queuectl_core.schedule_model import (
     ScheduleNotFound,
     ScheduleSpec,
     job_spec,
+    resumed_at,
 )
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.common import job_retries, job_timeout
@@ -96,7 +97,7 @@ class SqliteSchedules(SqliteBase):
             current = _load(conn, name)
             next_run = current.next_run
             if not paused and (current.paused or next_run is None):
-                next_run = first(current.spec.rule, self._clock())
+                next_run = resumed_at(current.spec, self._clock())
             conn.execute(SET_PAUSED, (paused, next_run, name))
             self._notify_local(conn, wake.WORK)
             return _load(conn, name)

@@ -12,7 +12,12 @@ import pytest
 
 from queuectl_core.models import JobSpec, JobState
 from queuectl_core.recurrence import Rule
-from queuectl_core.schedule_model import DuplicateSchedule, ScheduleNotFound, ScheduleSpec
+from queuectl_core.schedule_model import (
+    BrokenSchedule,
+    DuplicateSchedule,
+    ScheduleNotFound,
+    ScheduleSpec,
+)
 from queuectl_core.store import Store
 
 from .conftest import OpenStore
@@ -199,4 +204,6 @@ async def test_odd_stored_rows_read_and_never_spin(
     assert await clocked.fire_due_schedules() == []
     odd = await clocked.get_schedule("odd")
     assert odd is not None and odd.paused
+    with pytest.raises(BrokenSchedule, match="'odd' cannot resume"):
+        await clocked.pause_schedule("odd", False)
     assert await clocked.next_schedule_fire() == clock() + 30
