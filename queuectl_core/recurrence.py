@@ -51,7 +51,8 @@ def parse_cron(text: str) -> str:
     spelled = ALIASES.get(expression.lower(), expression)
     if len(spelled.split()) != 5 or not croniter.is_valid(spelled):
         raise InvalidInput(
-            f"bad cron expression {spell(text)}: want five fields, e.g. '*/5 * * * *'"
+            f"bad cron expression {spell(text)}: want minute hour day month weekday"
+            " (e.g. '*/5 * * * *') or @hourly, @daily, @weekly, @monthly, @yearly"
         )
     try:
         croniter(spelled, datetime.now(UTC)).get_next(float)
