@@ -71,21 +71,30 @@ def _worker(target: str, tmp_path: Path, *extra: str) -> WorkerProcess:
 
 def test_three_workers_make_one_job_per_fire_time(target: str, tmp_path: Path) -> None:
     run_cli("schedule", "add", "tick", "--every", "2s", "--command", "true", db=target)
+    run_cli("schedule", "add", "idle", "--every", "1s", "--command", "true", db=target)
+    run_cli("schedule", "pause", "idle", db=target)
     workers = [_worker(target, tmp_path) for _ in range(3)]
     wait_until(lambda: len(_fired(target, "tick")) >= 4, 30, 0.2, "four fires")
+    assert _fired(target, "idle") == []  # paused: no fires, while tick fired four times
+    resumed = time.time()
+    run_cli("schedule", "resume", "idle", db=target)
+    wait_until(lambda: len(_fired(target, "idle")) >= 2, 30, 0.2, "fires after resume")
     run_cli("worker", "stop", "--timeout", "30", db=target, timeout=40)
     for worker in workers:
         assert worker.wait(30) == 0, worker.output()
-    jobs = _fired(target, "tick")
-    fire_times = sorted(utc_ts(j["run_at"]) for j in jobs)
-    assert len(set(fire_times)) == len(jobs), fire_times  # never two jobs for one fire time
-    gaps = [round(b - a, 3) for a, b in itertools.pairwise(fire_times)]
-    assert set(gaps) == {2.0}, gaps  # and none skipped while workers ran
-    for item in jobs:
-        late = utc_ts(item["created_at"]) - utc_ts(item["run_at"])
-        assert 0 <= late < 1.5, item
-    (listed,) = cli_json("schedule", "list", db=target)
-    assert listed["last_job"] in {j["id"] for j in jobs}
+    for name, period in (("tick", 2.0), ("idle", 1.0)):
+        jobs = _fired(target, name)
+        fire_times = sorted(utc_ts(j["run_at"]) for j in jobs)
+        assert len(set(fire_times)) == len(jobs), fire_times  # never two jobs for one fire time
+        gaps = [round(b - a, 3) for a, b in itertools.pairwise(fire_times)]
+        assert set(gaps) <= {period}, gaps  # and none skipped while workers ran
+        for item in jobs:
+            late = utc_ts(item["created_at"]) - utc_ts(item["run_at"])
+            assert 0 <= late < 1.5, item
+    # Resumed: fires counted from the resume, nothing of what it missed while paused.
+    assert min(utc_ts(j["run_at"]) for j in _fired(target, "idle")) > resumed
+    listed = {s["name"]: s for s in cli_json("schedule", "list", db=target)}
+    assert listed["tick"]["last_job"] in {j["id"] for j in _fired(target, "tick")}
 
 
 def test_missed_fire_times_catch_up_once_and_drain_does_not_wait(
