@@ -23,7 +23,17 @@ from queuectl_core.schedule_model import Schedule, ScheduleSpec
 from queuectl_core.store.base import Store
 from queuectl_core.validation import QUEUE_RE, spec_from_object
 
-HEADERS = ("name", "rule", "description", "next run", "last run", "last job", "outcome", "command")
+HEADERS = (
+    "name",
+    "rule",
+    "description",
+    "next run",
+    "last run",
+    "last job",
+    "outcome",
+    "queue",
+    "command",
+)
 
 
 @click.group()
@@ -147,6 +157,7 @@ def _rows(items: list[Schedule], now: float) -> list[tuple[str, ...]]:
             relative(s.last_run, now, exact=True),
             s.last_job or "",
             outcome(s),
+            s.spec.queue,
             s.spec.command,
         )
         for s in items
