@@ -2,7 +2,7 @@
 
 Pure functions over ``Rule`` values, no store: the stores call ``following`` inside the
 transaction that claims a fire, the CLI calls the parsers, the console calls ``describe``.
-croniter and cron-descriptor are imported on first use: every store opens this module, and
+croniter, cron-descriptor and zoneinfo are imported on first use: every store opens this module, and
 ``queuectl enqueue`` should not pay ~35 ms for a cron parser it never uses.
 """
 
@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queuectl_core.errors import InvalidInput, spell
 from queuectl_core.present import span
@@ -75,7 +74,7 @@ def parse_zone(name: str) -> str:
     """An IANA time zone name (``Europe/Paris``, ``UTC``); else InvalidInput."""
     try:
         _zone(name)
-    except (ValueError, OSError, ZoneInfoNotFoundError):
+    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
         raise InvalidInput(f"unknown time zone {spell(name)}") from None
     return name
 
@@ -86,6 +85,8 @@ def _zone(name: str) -> tzinfo:
         return UTC  # whether or not the system has tzdata
     if not name or name.strip() != name:
         raise ValueError(name)
+    from zoneinfo import ZoneInfo
+
     return ZoneInfo(name)
 
 
@@ -124,7 +125,7 @@ def _cron_after(rule: Rule, now: float) -> float:
     spelled = ALIASES.get(rule.cron.lower(), rule.cron)
     try:
         zone = _zone(rule.tz)
-    except (ValueError, OSError, ZoneInfoNotFoundError):
+    except (ValueError, OSError, KeyError):
         raise ValueError(f"unknown time zone {rule.tz!r}") from None
     start = datetime.fromtimestamp(now, zone)
     try:
