@@ -21,16 +21,17 @@ class WhyReads(Protocol):
     async def jobs_ahead(self, job_id: str) -> int: ...
 
 
-async def gather(store: WhyReads, job_id: str) -> Facts | None:
+async def gather(store: WhyReads, job_id: str, now: float | None = None) -> Facts | None:
     """A snapshot of what holds the job back (None for an unknown id).
 
-    Several reads, not one transaction: each fact is as fresh as its read, which is all an
+    ``now`` defaults to the store's clock (the console passes its own, so the detail's times
+    agree with each other). Several reads, not one transaction: each fact is as fresh as its read, which is all an
     answer to "why now?" can be; a final job needs only itself.
     """
     job = await store.get_job(job_id)
     if job is None:
         return None
-    now = store.now()
+    now = store.now() if now is None else now
     if is_final(job.state):
         return Facts(job=job, now=now)
     # A registered worker whose process is gone (seen on this host) serves nothing.

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from queuectl_core.models import Attempt, Job, JobState, Output, WorkerInfo
 from queuectl_core.processes import RunningJob
+from queuectl_core.schedule_model import Schedule
 from queuectl_tui.snapshot import Snapshot
 
 
@@ -38,6 +39,7 @@ class Reads(Protocol):
     def now(self) -> float: ...
     async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
     async def jobs_ahead(self, job_id: str) -> int: ...
+    async def list_schedules(self) -> list[Schedule]: ...
 
 
 class HostedView(Protocol):

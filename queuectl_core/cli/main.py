@@ -49,6 +49,7 @@ COMMANDS = {
     "top": "procs:top",
     "signal": "procs:signal_job",
     "why": "why:why",
+    "schedule": "schedules:schedule",
 }
 
 

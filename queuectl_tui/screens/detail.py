@@ -91,7 +91,7 @@ class DetailScreen(LiveScreen):
         job = self.job
         if job is None or not (changed or not self._why or job.state not in FINAL_STATES):
             return
-        facts = await gather(self.console.reads, self.job_id)
+        facts = await gather(self.console.reads, self.job_id, self.console.clock())
         why = explain(facts) if facts is not None else []
         if why != self._why:
             self._why = why
