@@ -25,8 +25,8 @@ async def gather(store: WhyReads, job_id: str, now: float | None = None) -> Fact
     """A snapshot of what holds the job back (None for an unknown id).
 
     ``now`` defaults to the store's clock (the console passes its own, so the detail's times
-    agree with each other). Several reads, not one transaction: each fact is as fresh as its read, which is all an
-    answer to "why now?" can be; a final job needs only itself.
+    agree with each other). Several reads, not one transaction: each fact is as fresh as its
+    read, which is all an answer to "why now?" can be; a final job needs only itself.
     """
     job = await store.get_job(job_id)
     if job is None:
