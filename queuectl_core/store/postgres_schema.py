@@ -204,6 +204,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN unique_key text;
     ALTER TABLE jobs ADD COLUMN schedule text;
     """,
+    """
+    -- queues: pause and concurrency limits (DESIGN section 8). A row exists only while a queue
+    -- has a setting other than the defaults (running, unlimited), so the claim reads a tiny table.
+    CREATE TABLE queues (
+        name text PRIMARY KEY,
+        paused boolean NOT NULL DEFAULT false,
+        concurrency integer NOT NULL DEFAULT 0 CHECK (concurrency >= 0),
+        updated_at float8 NOT NULL
+    );
+    """,
 ]
 
 

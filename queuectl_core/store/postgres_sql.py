@@ -57,20 +57,35 @@ FROM t, unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::flo
 SELECT now FROM t
 """
 
-# The inner SELECT locks up to $3 due rows in claim order and skips rows another claim holds;
-# the UPDATE changes only rows this statement locked, and the attempt record opens with it.
 # $2 worker, $3 limit, $4 queues (NULL: all), $5 lease seconds. The inner SELECT locks up to $3
 # due rows in claim order and skips rows another claim holds; the UPDATE changes only rows this
 # statement locked, and the attempt record opens with it.
-_CLAIM_CTES = f"""
+#
+# Queues (DESIGN section 8): paused queues are skipped row by row (a probe of the tiny queues
+# table). If any queue this worker serves has a concurrency limit, ``gate`` is true and this
+# lock-free claim takes nothing: the caller claims again with CLAIM_LIMITED under LIMITS_LOCK,
+# because SKIP LOCKED alone cannot bound how many rows concurrent claims take.
+_CLAIM_GATE = """
+gate AS MATERIALIZED (
+    SELECT EXISTS (
+        SELECT 1 FROM queues WHERE concurrency > 0 AND NOT paused
+        AND ($4::text[] IS NULL OR name = ANY($4::text[]))
+    ) AS limited
+)"""
+
+_CLAIM_PICKED = f"""
 picked AS MATERIALIZED (
     SELECT seq FROM jobs
     WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
       AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
+      AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = jobs.queue AND q.paused)
+      AND NOT (SELECT limited FROM gate)
     ORDER BY priority DESC, seq
     LIMIT $3
     FOR UPDATE SKIP LOCKED
-),
+)"""
+
+_CLAIM_UPDATE = f"""
 claimed AS (
     UPDATE jobs j SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
         worker_id = $2, started_at = t.now, finished_at = NULL, exit_code = NULL,
@@ -86,8 +101,55 @@ opened AS (
         started_at = excluded.started_at, finished_at = NULL, exit_code = NULL, error = NULL
 )"""
 
+_CLAIM_CTES = f"{_CLAIM_GATE},{_CLAIM_PICKED},{_CLAIM_UPDATE}"
+
+# One row per claimed job, or one all-NULL row; the first column is the gate.
 CLAIM = f"""
 WITH {T},{_CLAIM_CTES}
+SELECT (SELECT limited FROM gate), {_columns("c")}
+FROM (SELECT) AS one LEFT JOIN claimed c ON true
+ORDER BY c.priority DESC, c.seq
+"""
+
+#: Held (transaction-scoped) by every claim while a queue has a limit: each claim counts the
+#: processing jobs after the previous one committed, so no race takes a queue past its limit.
+LIMITS_LOCK = 0x71_75_65_75_65_51
+
+# The claim when a limit applies, run after LIMITS_LOCK in its own statement (a fresh snapshot
+# that sees every earlier claim). Unlimited queues as CLAIM; each limited queue gives at most its
+# room (limit minus processing), through the same index walk per queue; the best $3 of both win.
+CLAIM_LIMITED = f"""
+WITH {T},
+room AS MATERIALIZED (
+    SELECT q.name, least($3, q.concurrency - (
+        SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = q.name)) AS n
+    FROM queues q
+    WHERE q.concurrency > 0 AND NOT q.paused AND ($4::text[] IS NULL OR q.name = ANY($4::text[]))
+),
+free AS MATERIALIZED (
+    SELECT seq, priority FROM jobs
+    WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
+      AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
+      AND NOT EXISTS (
+          SELECT 1 FROM queues q WHERE q.name = jobs.queue AND (q.paused OR q.concurrency > 0))
+    ORDER BY priority DESC, seq
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+),
+capped AS MATERIALIZED (
+    SELECT c.seq, c.priority FROM room r CROSS JOIN LATERAL (
+        SELECT seq, priority FROM jobs
+        WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t) AND queue = r.name
+        ORDER BY priority DESC, seq
+        LIMIT greatest(r.n, 0)
+        FOR UPDATE SKIP LOCKED
+    ) c
+),
+picked AS MATERIALIZED (
+    SELECT seq FROM (SELECT seq, priority FROM free UNION ALL SELECT seq, priority FROM capped) x
+    ORDER BY priority DESC, seq
+    LIMIT $3
+),{_CLAIM_UPDATE}
 SELECT {JOB_COLUMNS} FROM claimed ORDER BY priority DESC, seq
 """
 
@@ -95,7 +157,7 @@ SELECT {JOB_COLUMNS} FROM claimed ORDER BY priority DESC, seq
 # round trip, one commit). $6.. are parallel arrays: job id, worker, run, exit code, stdout,
 # stderr. Finished rows are 'processing' and claimed rows 'pending'/'failed', so the two never
 # touch the same job. One row comes back per claimed job (or one all-NULL row), each carrying
-# the ids whose results were recorded.
+# the ids whose results were recorded and the claim's gate.
 FINISH_OK_AND_CLAIM = f"""
 WITH {T},
 x AS (
@@ -121,7 +183,7 @@ saved AS (
     WHERE (x.stdout <> '' OR x.stderr <> '') AND EXISTS (SELECT 1 FROM jobs WHERE id = x.id)
     ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
 ),{_CLAIM_CTES}
-SELECT (SELECT array_agg(id) FROM done), {_columns("c")}
+SELECT (SELECT array_agg(id) FROM done), (SELECT limited FROM gate), {_columns("c")}
 FROM (SELECT) AS one LEFT JOIN claimed c ON true
 ORDER BY c.priority DESC, c.seq
 """
@@ -364,9 +426,25 @@ DELETE_WORKER = """
 DELETE FROM workers WHERE id = $1
 """
 
+# Blocked queues (paused, or as many processing as their limit) are left out: their due jobs
+# would wake an idle worker for nothing, again and again; it polls until they can run.
 NEXT_DUE = f"""
 SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND ($1::text[] IS NULL OR
-queue = ANY($1::text[]))
+queue = ANY($1::text[])) AND queue NOT IN (
+    SELECT name FROM queues WHERE paused OR (concurrency > 0 AND concurrency <= (
+        SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = queues.name)))
+"""
+
+ANY_PAUSED = """
+SELECT 1 FROM queues WHERE paused LIMIT 1
+"""
+
+# What ``worker start --drain`` waits for when a queue is paused: running jobs anywhere, and
+# waiting jobs outside the paused queues.
+UNFINISHED_UNPAUSED = f"""
+SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND (state = 'processing'
+    OR queue NOT IN (SELECT name FROM queues WHERE paused))
+    AND ($1::text[] IS NULL OR queue = ANY($1::text[])) LIMIT 1
 """
 
 REQUEST_STOP = """

@@ -85,17 +85,47 @@ class PgWorkers(PgBase):
     async def claim(
         self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
-        async def write(conn: Conn) -> list[Job]:
-            return await self._claim(conn, worker_id, queues, limit, lease)
+        async def write(conn: Conn) -> tuple[bool, list[Job]]:
+            return await self._claim_fast(conn, worker_id, queues, limit, lease)
 
-        return await self._run(write, tx=False)
+        limited, jobs = await self._run(write, tx=False)
+        if limited:
+            return await self._locked_claim(worker_id, queues, limit, lease)
+        return jobs
+
+    async def _locked_claim(
+        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> list[Job]:
+        async def write(conn: Conn) -> list[Job]:
+            return await self._claim_limited(conn, worker_id, queues, limit, lease)
+
+        return await self._run(write)
 
     async def _claim(
         self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
+        """The claim inside a transaction the caller opened."""
+        limited, jobs = await self._claim_fast(conn, worker_id, queues, limit, lease)
+        if limited:
+            return await self._claim_limited(conn, worker_id, queues, limit, lease)
+        return jobs
+
+    async def _claim_fast(
+        self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> tuple[bool, list[Job]]:
+        """The lock-free claim; nothing, and True, when a limited queue needs the locked one."""
         names = list(queues) if queues else None
         rows = await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
-        return [job_from_row(r) for r in rows]
+        return bool(rows[0][0]), [job_from_row(r[1:]) for r in rows if r[1] is not None]
+
+    async def _claim_limited(
+        self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> list[Job]:
+        """The claim under LIMITS_LOCK (call inside a transaction): see ``sql.CLAIM_LIMITED``."""
+        names = list(queues) if queues else None
+        await conn.execute(sql.LOCK, sql.LIMITS_LOCK)
+        args = (self._now_param(), worker_id, limit, names, lease)
+        return [job_from_row(r) for r in await conn.fetch(sql.CLAIM_LIMITED, *args)]
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
         async def write(conn: Conn) -> list[bool]:
@@ -148,7 +178,9 @@ class PgWorkers(PgBase):
 
         rows = await self._run(write, tx=False)
         recorded = set(rows[0][0] or ())
-        jobs = [job_from_row(row[1:]) for row in rows if row[1] is not None]
+        jobs = [job_from_row(row[2:]) for row in rows if row[2] is not None]
+        if rows[0][1] and limit > 0:  # a limited queue: the results are in, claim under the lock
+            jobs = await self._locked_claim(worker_id, queues, limit, lease)
         return [f.job_id in recorded for f in finishes], jobs
 
     async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:

@@ -162,6 +162,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN unique_key TEXT;
     ALTER TABLE jobs ADD COLUMN schedule TEXT;
     """,
+    """
+    -- queues: pause and concurrency limits (DESIGN section 8). A row exists only while a queue
+    -- has a setting other than the defaults (running, unlimited), so the claim reads a tiny table.
+    CREATE TABLE queues (
+        name TEXT PRIMARY KEY,
+        paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+        concurrency INTEGER NOT NULL DEFAULT 0 CHECK (concurrency >= 0),
+        updated_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

@@ -41,16 +41,47 @@ def insert_jobs(rows: int) -> str:
     return f"INSERT INTO jobs (state, {columns}) VALUES " + ", ".join([one] * rows)
 
 
-CLAIM = f"""
+_CLAIM_SET = """
 UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
     worker_id = :worker, started_at = :now, finished_at = NULL, exit_code = NULL,
     lease_expires_at = :lease, updated_at = :now
+"""
+
+# The claim when no queue is paused or limited (QUEUE_RULES found nothing): one statement.
+CLAIM = f"""{_CLAIM_SET}
 WHERE seq IN (
     SELECT seq FROM jobs INDEXED BY jobs_ready
     WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
     ORDER BY priority DESC, seq LIMIT :limit
 )
 RETURNING {JOB_COLUMNS}
+"""
+
+#: The queues whose settings change what a claim may take; usually none (queues holds a row
+#: only while a queue is paused or limited), so the claim's fast path costs one tiny read.
+QUEUE_RULES = """
+SELECT name, paused, concurrency FROM queues WHERE paused OR concurrency > 0
+"""
+
+# Due jobs in claim order, outside the {excluded} queues and not yet {picked} (named marks).
+CLAIM_CANDIDATES = f"""
+SELECT seq, queue FROM jobs INDEXED BY jobs_ready
+WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
+    AND queue NOT IN ({{excluded}}) AND seq NOT IN ({{picked}})
+ORDER BY priority DESC, seq LIMIT :wanted
+"""
+
+PROCESSING_IN = """
+SELECT queue, count(*) FROM jobs WHERE state = 'processing' AND queue IN ({marks}) GROUP BY queue
+"""
+
+# The claim of rows chosen under the queues' rules ({seqs}: named marks).
+CLAIM_PICKED = f"{_CLAIM_SET} WHERE seq IN ({{seqs}}) RETURNING {JOB_COLUMNS}"
+
+# Queues that cannot take a job now: paused, or as many jobs processing as their limit.
+_BLOCKED_QUEUES = """
+SELECT name FROM queues WHERE paused OR (concurrency > 0 AND concurrency <= (
+    SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = queues.name))
 """
 
 # The budget of a run this worker still owns: the fence, and what ``lifecycle.decide`` reads.
@@ -204,8 +235,10 @@ JOB_EXISTS = """
 SELECT 1 FROM jobs WHERE id = ?
 """
 
+# Blocked queues are left out: their due jobs would wake an idle worker for nothing, again
+# and again; it polls instead (poll_interval_ms) until they can run.
 NEXT_DUE = f"""
-SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND queue NOT IN ({_BLOCKED_QUEUES})
 """
 
 REGISTER_WORKER = """
@@ -261,6 +294,17 @@ COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
 
 UNFINISHED_IN = f"""
 SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue IN ({{marks}}) LIMIT 1
+"""
+
+ANY_PAUSED = """
+SELECT 1 FROM queues WHERE paused LIMIT 1
+"""
+
+# What ``worker start --drain`` waits for when a queue is paused: running jobs anywhere, and
+# waiting jobs outside the paused queues ({queue_filter}: the worker's queues, if any).
+UNFINISHED_UNPAUSED = f"""
+SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND (state = 'processing'
+    OR queue NOT IN (SELECT name FROM queues WHERE paused)) {{queue_filter}} LIMIT 1
 """
 
 # --- process view, operator signals, Prometheus figures (issue 12) ---------------------------
