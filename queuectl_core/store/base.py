@@ -119,6 +119,10 @@ class OperatorStore(StoreHandle, Protocol):
         """One queue (not paused and unlimited if it has no settings, zero counts if no jobs)."""
         ...
 
+    async def paused_queues(self) -> list[str]:
+        """Names of the paused queues, sorted; cheap (``status`` reads it at a million jobs)."""
+        ...
+
     async def set_paused(self, names: Sequence[str], paused: bool) -> None:
         """Pause or resume queues (with or without jobs); every claim from now on obeys it.
         InvalidInput for a bad name (nothing changes)."""

@@ -10,6 +10,7 @@ from queuectl_core.queues import build_queues, check_concurrency, check_queue_na
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.postgres_base import Conn, PgBase
 
+PAUSED = "SELECT name FROM queues WHERE paused ORDER BY name"
 SETTINGS = "SELECT name, paused, concurrency FROM queues WHERE $1::text IS NULL OR name = $1"
 COUNTS = """
 SELECT queue, state, count(*) FROM jobs WHERE $1::text IS NULL OR queue = $1 GROUP BY queue, state
@@ -66,6 +67,9 @@ class PgQueues(PgBase):
         counts = [tuple(r) for r in await conn.fetch(COUNTS, name)]
         settings = [tuple(r) for r in await conn.fetch(SETTINGS, name)]
         return build_queues(settings, counts, recent, only=name)
+
+    async def paused_queues(self) -> list[str]:
+        return [str(r[0]) for r in await self._read(PAUSED)]
 
     async def set_paused(self, names: Sequence[str], paused: bool) -> None:
         checked = [check_queue_name(name) for name in dict.fromkeys(names)]

@@ -12,6 +12,7 @@ from queuectl_core.queues import build_queues, check_concurrency, check_queue_na
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.sqlite_base import Conn, SqliteBase
 
+PAUSED = "SELECT name FROM queues WHERE paused ORDER BY name"
 SETTINGS = "SELECT name, paused, concurrency FROM queues"
 COUNTS = "SELECT queue, state, count(*) FROM jobs GROUP BY queue, state"
 COUNTS_OF = "SELECT queue, state, count(*) FROM jobs WHERE queue = ? GROUP BY queue, state"
@@ -100,6 +101,12 @@ class SqliteQueues(SqliteBase):
             counts = conn.execute(COUNTS_OF, (name,)).fetchall()
             settings = conn.execute(SETTINGS + " WHERE name = ?", (name,)).fetchall()
             return build_queues(settings, counts, recent, only=name)[0]
+
+        return await self._read(read)
+
+    async def paused_queues(self) -> list[str]:
+        def read(conn: Conn) -> list[str]:
+            return [str(r[0]) for r in conn.execute(PAUSED)]
 
         return await self._read(read)
 

@@ -43,6 +43,8 @@ async def test_list_queues_has_queues_with_jobs_or_settings(store: Store) -> Non
         "cancelled": 0,
     }
     assert queues["idle"].paused and sum(queues["idle"].counts.values()) == 0
+    await store.set_paused(["mail"], True)
+    assert await store.paused_queues() == ["idle", "mail"]
 
 
 async def test_get_queue_defaults_and_settings(store: Store) -> None:
