@@ -213,6 +213,10 @@ MIGRATIONS: list[str] = [
         concurrency integer NOT NULL DEFAULT 0 CHECK (concurrency >= 0),
         updated_at float8 NOT NULL
     );
+    -- The claim under those rules walks each queue's waiting jobs in claim order (and finds the
+    -- queues with waiting jobs one index probe each), never the rows of a paused or full queue.
+    CREATE INDEX jobs_queue_ready ON jobs (queue, priority DESC, seq)
+        WHERE state IN ('pending', 'failed');
     """,
 ]
 

@@ -61,16 +61,19 @@ SELECT now FROM t
 # due rows in claim order and skips rows another claim holds; the UPDATE changes only rows this
 # statement locked, and the attempt record opens with it.
 #
-# Queues (DESIGN section 8): paused queues are skipped row by row (a probe of the tiny queues
-# table). If any queue this worker serves has a concurrency limit, ``gate`` is true and this
-# lock-free claim takes nothing: the caller claims again with CLAIM_LIMITED under LIMITS_LOCK,
-# because SKIP LOCKED alone cannot bound how many rows concurrent claims take.
+# Queues (DESIGN section 8): ``gate`` reads the tiny queues table once. With no rule for the
+# queues this worker serves (0, the usual case) the claim is the lock-free statement above. With
+# one, this statement takes nothing and the caller runs CLAIM_RULED: unlocked if queues are
+# only paused (1), under LIMITS_LOCK if one is limited (2), because SKIP LOCKED alone cannot
+# bound how many rows concurrent claims take.
 _CLAIM_GATE = """
 gate AS MATERIALIZED (
-    SELECT EXISTS (
-        SELECT 1 FROM queues WHERE concurrency > 0 AND NOT paused
-        AND ($4::text[] IS NULL OR name = ANY($4::text[]))
-    ) AS limited
+    SELECT CASE
+        WHEN EXISTS (SELECT 1 FROM queues WHERE concurrency > 0 AND NOT paused
+                     AND ($4::text[] IS NULL OR name = ANY($4::text[]))) THEN 2
+        WHEN EXISTS (SELECT 1 FROM queues WHERE paused
+                     AND ($4::text[] IS NULL OR name = ANY($4::text[]))) THEN 1
+        ELSE 0 END AS rules
 )"""
 
 _CLAIM_PICKED = f"""
@@ -78,8 +81,7 @@ picked AS MATERIALIZED (
     SELECT seq FROM jobs
     WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
       AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
-      AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = jobs.queue AND q.paused)
-      AND NOT (SELECT limited FROM gate)
+      AND (SELECT rules FROM gate) = 0
     ORDER BY priority DESC, seq
     LIMIT $3
     FOR UPDATE SKIP LOCKED
@@ -106,7 +108,7 @@ _CLAIM_CTES = f"{_CLAIM_GATE},{_CLAIM_PICKED},{_CLAIM_UPDATE}"
 # One row per claimed job, or one all-NULL row; the first column is the gate.
 CLAIM = f"""
 WITH {T},{_CLAIM_CTES}
-SELECT (SELECT limited FROM gate), {_columns("c")}
+SELECT (SELECT rules FROM gate), {_columns("c")}
 FROM (SELECT) AS one LEFT JOIN claimed c ON true
 ORDER BY c.priority DESC, c.seq
 """
@@ -115,39 +117,47 @@ ORDER BY c.priority DESC, c.seq
 #: processing jobs after the previous one committed, so no race takes a queue past its limit.
 LIMITS_LOCK = 0x71_75_65_75_65_51
 
-# The claim when a limit applies, run after LIMITS_LOCK in its own statement (a fresh snapshot
-# that sees every earlier claim). Unlimited queues as CLAIM; each limited queue gives at most its
-# room (limit minus processing), through the same index walk per queue; the best $3 of both win.
-CLAIM_LIMITED = f"""
-WITH {T},
+# Before CLAIM_RULED, in its transaction (one round trip, simple protocol): each queue's walk
+# must be the ordered index scan. Planner statistics of a queue that just grew (a row estimate
+# of 2 for 60,000 waiting jobs was seen) otherwise pick a bitmap scan that reads and sorts all
+# of the queue's waiting jobs for every claim: 20-30 ms instead of 0.3.
+RULED_PLAN = "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off"
+RULED_PLAN_LOCKED = f"{RULED_PLAN}; SELECT pg_advisory_xact_lock({LIMITS_LOCK})"
+
+# The claim under the queues' rules (after LIMITS_LOCK, in its own statement: a fresh snapshot
+# that sees every earlier claim). The queues with waiting jobs are found one index probe each
+# (a loose scan of jobs_queue_ready), or are the worker's; each gives its best jobs up to $3, or
+# up to its room (limit minus processing) if limited, none if paused; the best $3 of those win.
+# A paused or full queue's waiting jobs are never read.
+CLAIM_RULED = f"""
+WITH RECURSIVE {T},
+waiting(queue) AS (
+    (SELECT queue FROM jobs WHERE state IN {CLAIMABLE} ORDER BY queue LIMIT 1)
+    UNION ALL
+    SELECT (SELECT j.queue FROM jobs j WHERE j.state IN {CLAIMABLE} AND j.queue > w.queue
+            ORDER BY j.queue LIMIT 1)
+    FROM waiting w WHERE w.queue IS NOT NULL
+),
+names(queue) AS (
+    SELECT queue FROM waiting WHERE queue IS NOT NULL AND $4::text[] IS NULL
+    UNION ALL SELECT unnest($4::text[])
+),
 room AS MATERIALIZED (
-    SELECT q.name, least($3, q.concurrency - (
-        SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = q.name)) AS n
-    FROM queues q
-    WHERE q.concurrency > 0 AND NOT q.paused AND ($4::text[] IS NULL OR q.name = ANY($4::text[]))
+    SELECT n.queue, CASE WHEN q.concurrency > 0 THEN least($3, q.concurrency - (
+        SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = n.queue))
+        ELSE $3 END AS n
+    FROM names n LEFT JOIN queues q ON q.name = n.queue
+    WHERE NOT coalesce(q.paused, false)
 ),
-free AS MATERIALIZED (
-    SELECT seq, priority FROM jobs
-    WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
-      AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
-      AND NOT EXISTS (
-          SELECT 1 FROM queues q WHERE q.name = jobs.queue AND (q.paused OR q.concurrency > 0))
-    ORDER BY priority DESC, seq
-    LIMIT $3
-    FOR UPDATE SKIP LOCKED
-),
-capped AS MATERIALIZED (
-    SELECT c.seq, c.priority FROM room r CROSS JOIN LATERAL (
+picked AS MATERIALIZED (
+    SELECT c.seq FROM room r CROSS JOIN LATERAL (
         SELECT seq, priority FROM jobs
-        WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t) AND queue = r.name
+        WHERE queue = r.queue AND state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
         ORDER BY priority DESC, seq
         LIMIT greatest(r.n, 0)
         FOR UPDATE SKIP LOCKED
     ) c
-),
-picked AS MATERIALIZED (
-    SELECT seq FROM (SELECT seq, priority FROM free UNION ALL SELECT seq, priority FROM capped) x
-    ORDER BY priority DESC, seq
+    ORDER BY c.priority DESC, c.seq
     LIMIT $3
 ),{_CLAIM_UPDATE}
 SELECT {JOB_COLUMNS} FROM claimed ORDER BY priority DESC, seq
@@ -183,7 +193,7 @@ saved AS (
     WHERE (x.stdout <> '' OR x.stderr <> '') AND EXISTS (SELECT 1 FROM jobs WHERE id = x.id)
     ON CONFLICT (job_id, attempt) DO UPDATE SET stdout = excluded.stdout, stderr = excluded.stderr
 ),{_CLAIM_CTES}
-SELECT (SELECT array_agg(id) FROM done), (SELECT limited FROM gate), {_columns("c")}
+SELECT (SELECT array_agg(id) FROM done), (SELECT rules FROM gate), {_columns("c")}
 FROM (SELECT) AS one LEFT JOIN claimed c ON true
 ORDER BY c.priority DESC, c.seq
 """

@@ -85,47 +85,54 @@ class PgWorkers(PgBase):
     async def claim(
         self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
-        async def write(conn: Conn) -> tuple[bool, list[Job]]:
+        async def write(conn: Conn) -> tuple[int, list[Job]]:
             return await self._claim_fast(conn, worker_id, queues, limit, lease)
 
-        limited, jobs = await self._run(write, tx=False)
-        if limited:
-            return await self._locked_claim(worker_id, queues, limit, lease)
+        rules, jobs = await self._run(write, tx=False)
+        if rules:
+            return await self._ruled_claim(rules, worker_id, queues, limit, lease)
         return jobs
-
-    async def _locked_claim(
-        self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
-    ) -> list[Job]:
-        async def write(conn: Conn) -> list[Job]:
-            return await self._claim_limited(conn, worker_id, queues, limit, lease)
-
-        return await self._run(write)
 
     async def _claim(
         self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
         """The claim inside a transaction the caller opened."""
-        limited, jobs = await self._claim_fast(conn, worker_id, queues, limit, lease)
-        if limited:
-            return await self._claim_limited(conn, worker_id, queues, limit, lease)
+        rules, jobs = await self._claim_fast(conn, worker_id, queues, limit, lease)
+        if rules:
+            return await self._claim_ruled(conn, rules, worker_id, queues, limit, lease)
         return jobs
 
     async def _claim_fast(
         self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
-    ) -> tuple[bool, list[Job]]:
-        """The lock-free claim; nothing, and True, when a limited queue needs the locked one."""
+    ) -> tuple[int, list[Job]]:
+        """The lock-free claim; nothing, and the gate (1 paused, 2 limited), when a rule applies."""
         names = list(queues) if queues else None
         rows = await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
-        return bool(rows[0][0]), [job_from_row(r[1:]) for r in rows if r[1] is not None]
+        return int(rows[0][0]), [job_from_row(r[1:]) for r in rows if r[1] is not None]
 
-    async def _claim_limited(
-        self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    async def _ruled_claim(
+        self, rules: int, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
-        """The claim under LIMITS_LOCK (call inside a transaction): see ``sql.CLAIM_LIMITED``."""
+        async def write(conn: Conn) -> list[Job]:
+            return await self._claim_ruled(conn, rules, worker_id, queues, limit, lease)
+
+        return await self._run(write)
+
+    async def _claim_ruled(
+        self,
+        conn: Conn,
+        rules: int,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+    ) -> list[Job]:
+        """``sql.CLAIM_RULED`` in the caller's transaction, under LIMITS_LOCK when a queue is
+        limited. One round trip first sets the planner up (see ``sql.RULED_PLAN``)."""
+        await conn.execute(sql.RULED_PLAN_LOCKED if rules == 2 else sql.RULED_PLAN)
         names = list(queues) if queues else None
-        await conn.execute(sql.LOCK, sql.LIMITS_LOCK)
         args = (self._now_param(), worker_id, limit, names, lease)
-        return [job_from_row(r) for r in await conn.fetch(sql.CLAIM_LIMITED, *args)]
+        return [job_from_row(r) for r in await conn.fetch(sql.CLAIM_RULED, *args)]
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
         async def write(conn: Conn) -> list[bool]:
@@ -179,8 +186,8 @@ class PgWorkers(PgBase):
         rows = await self._run(write, tx=False)
         recorded = set(rows[0][0] or ())
         jobs = [job_from_row(row[2:]) for row in rows if row[2] is not None]
-        if rows[0][1] and limit > 0:  # a limited queue: the results are in, claim under the lock
-            jobs = await self._locked_claim(worker_id, queues, limit, lease)
+        if rows[0][1] and limit > 0:  # a rule applies: the results are in, claim under it
+            jobs = await self._ruled_claim(int(rows[0][1]), worker_id, queues, limit, lease)
         return [f.job_id in recorded for f in finishes], jobs
 
     async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:

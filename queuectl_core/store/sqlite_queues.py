@@ -46,8 +46,9 @@ def pick_under_rules(
     from a limited queue than its limit minus its processing jobs.
 
     Runs inside the claim's BEGIN IMMEDIATE transaction, so no other claim can change the
-    counts between this read and the claim's write. Each query leaves out the queues that are
-    full so far; it is re-run only when a queue fills up, at most once per limited queue.
+    counts between this read and the claim's write. Each queue is read on its own index range
+    (the best ``limit`` or room of each, then the best of those), so a paused or full queue
+    with a million waiting jobs costs nothing.
     """
     paused = {name for name, is_paused, _ in rules if is_paused}
     room = {name: n for name, is_paused, n in rules if not is_paused and n > 0}
@@ -55,33 +56,23 @@ def pick_under_rules(
         marks = ", ".join("?" * len(room))
         for queue, running in conn.execute(sql.PROCESSING_IN.format(marks=marks), list(room)):
             room[queue] -= running
-    params: dict[str, Any] = {"now": now}
-    queue_filter = ""
-    if queues:
-        queue_filter = f"AND queue IN ({', '.join(f':q{i}' for i in range(len(queues)))})"
-        params.update({f"q{i}": q for i, q in enumerate(queues)})
-    picked: list[int] = []
-    while len(picked) < limit:
-        excluded = sorted(paused | {q for q, n in room.items() if n <= 0})
-        statement = sql.CLAIM_CANDIDATES.format(
-            queue_filter=queue_filter,
-            excluded=", ".join(f":x{i}" for i in range(len(excluded))),
-            picked=", ".join(f":p{i}" for i in range(len(picked))),
-        )
-        values = {**params, "wanted": limit - len(picked)}
-        values.update({f"x{i}": q for i, q in enumerate(excluded)})
-        values.update({f"p{i}": seq for i, seq in enumerate(picked)})
-        filled = False
-        for seq, queue in conn.execute(statement, values).fetchall():
-            if queue in room:
-                if room[queue] <= 0:
-                    filled = True  # ask again without this queue
-                    break
-                room[queue] -= 1
-            picked.append(seq)
-        if not filled:
-            break
-    return picked
+    candidates: list[tuple[int, int]] = []
+    for name in queues or _waiting_queues(conn):
+        take = 0 if name in paused else min(limit, room.get(name, limit))
+        if take > 0:
+            candidates += conn.execute(sql.QUEUE_CANDIDATES, (name, now, take)).fetchall()
+    candidates.sort(key=lambda row: (-row[0], row[1]))
+    return [seq for _, seq in candidates[:limit]]
+
+
+def _waiting_queues(conn: Conn) -> list[str]:
+    """Queues with waiting jobs: one index probe per queue."""
+    names: list[str] = []
+    while True:
+        name = conn.execute(sql.NEXT_WAITING_QUEUE, (names[-1] if names else "",)).fetchone()[0]
+        if name is None:
+            return names
+        names.append(name)
 
 
 class SqliteQueues(SqliteBase):

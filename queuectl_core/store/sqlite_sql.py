@@ -63,12 +63,16 @@ QUEUE_RULES = """
 SELECT name, paused, concurrency FROM queues WHERE paused OR concurrency > 0
 """
 
-# Due jobs in claim order, outside the {excluded} queues and not yet {picked} (named marks).
-CLAIM_CANDIDATES = f"""
-SELECT seq, queue FROM jobs INDEXED BY jobs_ready
-WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
-    AND queue NOT IN ({{excluded}}) AND seq NOT IN ({{picked}})
-ORDER BY priority DESC, seq LIMIT :wanted
+# The next queue (by name) after ? with waiting jobs: one index probe.
+NEXT_WAITING_QUEUE = f"""
+SELECT min(queue) FROM jobs INDEXED BY jobs_queue_ready WHERE state IN {CLAIMABLE} AND queue > ?
+"""
+
+# One queue's due jobs in claim order.
+QUEUE_CANDIDATES = f"""
+SELECT priority, seq FROM jobs INDEXED BY jobs_queue_ready
+WHERE queue = ? AND state IN {CLAIMABLE} AND run_at <= ?
+ORDER BY priority DESC, seq LIMIT ?
 """
 
 PROCESSING_IN = """

@@ -93,6 +93,8 @@ class SqliteWorkers(SqliteBase):
             now = self._clock()
             values = {**params, "now": now, "lease": now + lease}
             rules = conn.execute(sql.QUEUE_RULES).fetchall()
+            if queues:
+                rules = [rule for rule in rules if rule[0] in queues]
             if rules:  # a queue is paused or limited: choose the rows under its rules first
                 seqs = pick_under_rules(conn, rules, queues, limit, now)
                 if not seqs:
