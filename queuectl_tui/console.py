@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from queuectl_core.models import Attempt, Job, JobState, Output
+from queuectl_core.models import Attempt, Job, JobState, Output, QueueInfo
 from queuectl_core.processes import RunningJob
 from queuectl_tui.snapshot import Snapshot
 
@@ -34,6 +34,7 @@ class Reads(Protocol):
     async def attempts(self, job_id: str) -> list[Attempt]: ...
     async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...
     async def running_jobs(self) -> list[RunningJob]: ...
+    async def list_queues(self) -> list[QueueInfo]: ...
 
 
 class HostedView(Protocol):

@@ -103,6 +103,24 @@ class SignalRequested(Request):
     command: str
 
 
+@dataclass
+class QueuePauseRequested(Request):
+    """Pause (``paused``) or resume queue ``name``."""
+
+    what: ClassVar[str] = "pause/resume"
+    name: str
+    paused: bool
+
+
+@dataclass
+class QueueLimitRequested(Request):
+    """Ask for queue ``name``'s concurrency limit (showing ``current``), then set it."""
+
+    what: ClassVar[str] = "set limit"
+    name: str
+    current: int
+
+
 # --- navigation: not writes ------------------------------------------------------------------
 @dataclass
 class DetailRequested(Request):
@@ -120,6 +138,10 @@ class WorkersScreenRequested(Request):
 
 
 class ProcessesScreenRequested(Request):
+    write: ClassVar[bool] = False
+
+
+class QueuesScreenRequested(Request):
     write: ClassVar[bool] = False
 
 
@@ -147,5 +169,7 @@ WRITE_ACTIONS = frozenset(
         "stop",
         "scale",
         "signal",
+        "pause",
+        "limit",
     }
 )

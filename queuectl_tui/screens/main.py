@@ -59,6 +59,7 @@ class MainScreen(LiveScreen):
         Binding("e", "config", "Config"),
         Binding("w", "workers", "Workers"),
         Binding("t", "processes", "Processes"),
+        Binding("Q,shift+q", "queues", "Queues", key_display="Q"),
         Binding("f", "follow", "Follow", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -242,6 +243,9 @@ class MainScreen(LiveScreen):
 
     def action_processes(self) -> None:
         self.post_message(rq.ProcessesScreenRequested())
+
+    def action_queues(self) -> None:
+        self.post_message(rq.QueuesScreenRequested())
 
     def action_follow(self) -> None:
         if (job := self.table.selected) is not None:
