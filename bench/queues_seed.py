@@ -24,8 +24,9 @@ SELECT id, 1, 'seed', started_at, finished_at, 0 FROM jobs WHERE queue = 'old'
 PG_JOBS = """
 INSERT INTO jobs (id, command, state, queue, priority, attempts, runs, max_retries, run_at,
                   created_at, updated_at, started_at, finished_at, exit_code, worker_id)
-SELECT 'old-' || lpad(i::text, 7, '0'), 'true', 'completed', 'old', 0, 1, 1, 3, $2, $2, $2, $2,
-       $2 + 0.05, 0, 'seed' FROM generate_series(1, $1) AS i
+SELECT 'old-' || lpad(i::text, 7, '0'), 'true', 'completed', 'old', 0, 1, 1, 3, $2::float8,
+       $2::float8, $2::float8, $2::float8, $2::float8 + 0.05, 0, 'seed'
+FROM generate_series(1, $1::int) AS i
 """
 PG_ATTEMPTS = """
 INSERT INTO attempts (job_id, attempt, worker_id, started_at, finished_at, exit_code)

@@ -35,7 +35,7 @@ def build_queues(
 ) -> list[QueueInfo]:
     """Queues that have jobs or settings, by name, from the rows the stores read.
 
-    Rows are taken as they come: an unknown state is not counted, an odd setting reads as the
+    Rows are taken as they come: an unknown state counts as dead, an odd setting reads as the
     default, so no stored value can make a listing fail.
     """
     known = {str(s) for s in JobState}
@@ -44,8 +44,9 @@ def build_queues(
         if only is not None and queue != only:
             continue
         tally = by_state.setdefault(str(queue), {})
-        if state in known:
-            tally[state] = tally.get(state, 0) + int(n)
+        # A state no version writes reads as dead, as the job itself does (rows.py).
+        state = state if state in known else str(JobState.DEAD)
+        tally[state] = tally.get(state, 0) + int(n)
     rules = {str(name): (paused, limit) for name, paused, limit in settings}
     names = sorted(set(by_state) | set(rules) | ({only} if only is not None else set()))
     queues = []
