@@ -18,7 +18,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from bench.queues_seed import seed_completed
+from bench.queues_seed import analyze, seed_completed
 from bench.stats import percentile
 from bench.stores import fresh_store, postgres_available, workdir
 from queuectl_core import retention
@@ -90,6 +90,7 @@ async def _claim_cases(url: str, kind: str, calls: int) -> list[str]:
     try:
         await _fill(store, "other", 50_000)  # oldest: first in claim order, until paused
         await _fill(store, "work", calls * 3 + 60_000)
+        await analyze(url)
         path = HotPath(store, "bench-w")
         for _ in range(200):  # warm up
             await path.step()
@@ -121,6 +122,7 @@ async def _retention_case(url: str, kind: str, jobs: int) -> list[str]:
     rows = []
     try:
         await _fill(store, "work", 60_000)
+        await analyze(url)
         path = HotPath(store, "bench-w")
         before = []
         for _ in range(1500):

@@ -57,3 +57,14 @@ async def seed_completed(url: str, count: int) -> None:
         await pg.execute("ANALYZE")
     finally:
         await pg.close()
+
+
+async def analyze(url: str) -> None:
+    """Fresh planner statistics after a bulk fill (autovacuum would get there, later)."""
+    if not is_postgres_url(url):
+        return
+    pg = await asyncpg.connect(url, server_settings={"search_path": "queuectl"})
+    try:
+        await pg.execute("ANALYZE")
+    finally:
+        await pg.close()
