@@ -25,18 +25,8 @@ from queuectl_tui.text import clean_line
 from queuectl_tui.theme import variable
 from queuectl_tui.widgets.key_footer import KeyFooter
 
-_COLUMNS = (
-    "queue",
-    "state",
-    "limit",
-    "pending",
-    "running",
-    "done",
-    "failed",
-    "dead",
-    "cancel",
-    "/min",
-)
+#: Short headings: the whole table fits 80 columns with queue names up to ~16 characters.
+_COLUMNS = ("queue", "state", "max", "pend", "run", "done", "fail", "dead", "canc", "/min")
 _STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
 
 
@@ -99,7 +89,7 @@ class QueuesScreen(LiveScreen):
             state = Text("running", style=variable(self.app, "success"))
         counts = [Text(thousands(queue.counts.get(s, 0)), justify="right") for s in _STATES]
         return [
-            Text(clean_line(queue.name, 24), no_wrap=True, overflow="ellipsis"),
+            Text(clean_line(queue.name, 20), no_wrap=True, overflow="ellipsis"),
             state,
             Text(str(queue.concurrency) if queue.concurrency else "-", justify="right"),
             *counts,
@@ -149,7 +139,8 @@ class LimitPrompt(ModalScreen[int | None]):
             question = Text.assemble(
                 "At most this many jobs of ", (clean_line(self._queue_name, 40), "bold"), "\n"
             )
-            question.append("run at once, on every worker and host (0 = no limit).")
+            question.append("run at once, on every worker and host (0 = no limit).\n")
+            question.append("enter saves, esc abandons", style="dim")
             yield Static(question, classes="question")
             yield Input(str(self._current_limit), id="limit", type="integer")
             yield Static(id="limit-problem")
