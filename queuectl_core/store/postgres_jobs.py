@@ -179,7 +179,8 @@ class PgJobs(PgBase):
         if await self._read(sql.ANY_PAUSED):
             # Waiting jobs of paused queues do not count: a draining worker would wait for
             # them forever.
-            return bool(await self._read(sql.UNFINISHED_UNPAUSED, list(queues) if queues else None))
+            rows = await self._read(sql.UNFINISHED_UNPAUSED, list(queues) if queues else None)
+            return bool(rows[0][0])
         if queues:
             rows = await self._read(
                 sql.UNFINISHED_IN,

@@ -129,15 +129,19 @@ RULED_PLAN_LOCKED = f"{RULED_PLAN}; SELECT pg_advisory_xact_lock({LIMITS_LOCK})"
 # (a loose scan of jobs_queue_ready), or are the worker's; each gives its best jobs up to $3, or
 # up to its room (limit minus processing) if limited, none if paused; the best $3 of those win.
 # A paused or full queue's waiting jobs are never read.
-CLAIM_RULED = f"""
-WITH RECURSIVE {T},
+# The queues with waiting jobs, one probe of jobs_queue_ready each (a loose index scan); the
+# last row is NULL. Needs WITH RECURSIVE.
+_WAITING_QUEUES = f"""
 waiting(queue) AS (
     (SELECT queue FROM jobs WHERE state IN {CLAIMABLE} ORDER BY queue LIMIT 1)
     UNION ALL
     SELECT (SELECT j.queue FROM jobs j WHERE j.state IN {CLAIMABLE} AND j.queue > w.queue
             ORDER BY j.queue LIMIT 1)
     FROM waiting w WHERE w.queue IS NOT NULL
-),
+)"""
+
+CLAIM_RULED = f"""
+WITH RECURSIVE {T},{_WAITING_QUEUES},
 names(queue) AS (
     SELECT queue FROM waiting WHERE queue IS NOT NULL AND $4::text[] IS NULL
     UNION ALL SELECT unnest($4::text[])
@@ -450,11 +454,18 @@ SELECT 1 FROM queues WHERE paused LIMIT 1
 """
 
 # What ``worker start --drain`` waits for when a queue is paused: running jobs anywhere, and
-# waiting jobs outside the paused queues.
+# waiting jobs outside the paused queues ($1: the worker's queues, or NULL), found one index
+# probe per queue (never a paused backlog). A draining worker would wait for those forever.
 UNFINISHED_UNPAUSED = f"""
-SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND (state = 'processing'
-    OR queue NOT IN (SELECT name FROM queues WHERE paused))
-    AND ($1::text[] IS NULL OR queue = ANY($1::text[])) LIMIT 1
+WITH RECURSIVE {_WAITING_QUEUES}
+SELECT EXISTS (
+    SELECT 1 FROM jobs
+    WHERE state = 'processing' AND ($1::text[] IS NULL OR queue = ANY($1::text[]))
+) OR EXISTS (
+    SELECT 1 FROM waiting w WHERE w.queue IS NOT NULL
+    AND ($1::text[] IS NULL OR w.queue = ANY($1::text[]))
+    AND w.queue NOT IN (SELECT name FROM queues WHERE paused)
+)
 """
 
 REQUEST_STOP = """

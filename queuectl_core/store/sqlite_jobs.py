@@ -27,6 +27,7 @@ from queuectl_core.store.sqlite_base import (
     read_config,
     sqlite_mark,
 )
+from queuectl_core.store.sqlite_queues import unfinished_unpaused
 
 
 class SqliteJobs(SqliteBase):
@@ -209,13 +210,9 @@ class SqliteJobs(SqliteBase):
 
     async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
         def read(conn: Conn) -> bool:
-            if conn.execute(sql.ANY_PAUSED).fetchone():
-                # Waiting jobs of paused queues do not count: a draining worker would wait
-                # for them forever.
-                marks = ", ".join("?" * len(queues or ()))
-                queue_filter = f"AND queue IN ({marks})" if queues else ""
-                statement = sql.UNFINISHED_UNPAUSED.format(queue_filter=queue_filter)
-                return conn.execute(statement, list(queues or ())).fetchone() is not None
+            paused = {row[0] for row in conn.execute(sql.PAUSED_QUEUES)}
+            if paused:
+                return unfinished_unpaused(conn, queues, paused)
             if queues:
                 marks = ", ".join("?" * len(queues))
                 statement = sql.UNFINISHED_IN.format(marks=marks)

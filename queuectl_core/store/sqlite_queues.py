@@ -65,6 +65,21 @@ def pick_under_rules(
     return [seq for _, seq in candidates[:limit]]
 
 
+def unfinished_unpaused(conn: Conn, queues: Sequence[str] | None, paused: set[str]) -> bool:
+    """What a draining worker waits for while queues are paused: running jobs anywhere (in
+    ``queues``), and waiting jobs outside the paused queues (it would wait for those forever)."""
+    marks = ", ".join("?" * len(queues or ()))
+    queue_filter = f"AND queue IN ({marks})" if queues else ""
+    statement = sql.PROCESSING_IN_ANY.format(queue_filter=queue_filter)
+    if conn.execute(statement, list(queues or ())).fetchone():
+        return True
+    if not queues:
+        return any(name not in paused for name in _waiting_queues(conn))
+    return any(
+        name not in paused and conn.execute(sql.WAITING_IN, (name,)).fetchone() for name in queues
+    )
+
+
 def _waiting_queues(conn: Conn) -> list[str]:
     """Queues with waiting jobs: one index probe per queue."""
     names: list[str] = []

@@ -300,15 +300,17 @@ UNFINISHED_IN = f"""
 SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue IN ({{marks}}) LIMIT 1
 """
 
-ANY_PAUSED = """
-SELECT 1 FROM queues WHERE paused LIMIT 1
+PAUSED_QUEUES = """
+SELECT name FROM queues WHERE paused
 """
 
-# What ``worker start --drain`` waits for when a queue is paused: running jobs anywhere, and
-# waiting jobs outside the paused queues ({queue_filter}: the worker's queues, if any).
-UNFINISHED_UNPAUSED = f"""
-SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND (state = 'processing'
-    OR queue NOT IN (SELECT name FROM queues WHERE paused)) {{queue_filter}} LIMIT 1
+# With a queue paused, ``worker start --drain`` waits for running jobs anywhere and for waiting
+# jobs outside the paused queues, found one index probe per queue (never a paused backlog).
+PROCESSING_IN_ANY = """
+SELECT 1 FROM jobs WHERE state = 'processing' {queue_filter} LIMIT 1
+"""
+WAITING_IN = f"""
+SELECT 1 FROM jobs INDEXED BY jobs_queue_ready WHERE queue = ? AND state IN {CLAIMABLE} LIMIT 1
 """
 
 # --- process view, operator signals, Prometheus figures (issue 12) ---------------------------

@@ -159,8 +159,11 @@ async def test_has_unfinished_skips_waiting_jobs_of_paused_queues(store: Store) 
     assert not await store.has_unfinished(["mail"])
     await _finish(store, "web-0")
     assert not await store.has_unfinished()
+    await store.enqueue(_specs("zeta", 1))
+    assert await store.has_unfinished() and await store.has_unfinished(["zeta", "mail"])
+    assert not await store.has_unfinished(["mail", "web"])
     await store.set_paused(["mail"], False)
-    assert await store.has_unfinished()
+    assert await store.has_unfinished(["mail"])
 
 
 async def test_sweep_deletes_only_old_finished_jobs(clocked: Store, clock: Clock) -> None:
