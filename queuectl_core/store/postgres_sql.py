@@ -440,11 +440,22 @@ DELETE_WORKER = """
 DELETE FROM workers WHERE id = $1
 """
 
-# Blocked queues (paused, or as many processing as their limit) are left out: their due jobs
-# would wake an idle worker for nothing, again and again; it polls until they can run.
 NEXT_DUE = f"""
 SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND ($1::text[] IS NULL OR
-queue = ANY($1::text[])) AND queue NOT IN (
+queue = ANY($1::text[]))
+"""
+
+ANY_RULES = """
+SELECT EXISTS (SELECT 1 FROM queues WHERE paused OR concurrency > 0)
+"""
+
+# With queue rules in force, only jobs due after $2, outside blocked queues (paused, or as many
+# processing as their limit): a blocked queue's due jobs would wake an idle worker for nothing,
+# again and again (it polls instead), and due jobs of other queues are the claim's (it just found
+# none). Walks jobs_due from $2 on, so a paused backlog of due jobs is never read.
+NEXT_DUE_LATER = f"""
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND run_at > $2
+AND ($1::text[] IS NULL OR queue = ANY($1::text[])) AND queue NOT IN (
     SELECT name FROM queues WHERE paused OR (concurrency > 0 AND concurrency <= (
         SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = queues.name)))
 """

@@ -262,9 +262,12 @@ class PgWorkers(PgBase):
         return recovered
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        rows = await self._read(
-            sql.NEXT_DUE,
-            list(queues) if queues else None,
-        )
-        value = rows[0][0]
+        names = list(queues) if queues else None
+
+        async def read(conn: Conn) -> Any:
+            if await conn.fetchval(sql.ANY_RULES):
+                return await conn.fetchval(sql.NEXT_DUE_LATER, names, await self._db_now(conn))
+            return await conn.fetchval(sql.NEXT_DUE, names)
+
+        value = await self._run(read, tx=False, retry=True)
         return None if value is None else float(value)

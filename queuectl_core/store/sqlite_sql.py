@@ -239,10 +239,17 @@ JOB_EXISTS = """
 SELECT 1 FROM jobs WHERE id = ?
 """
 
-# Blocked queues are left out: their due jobs would wake an idle worker for nothing, again
-# and again; it polls instead (poll_interval_ms) until they can run.
 NEXT_DUE = f"""
-SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND queue NOT IN ({_BLOCKED_QUEUES})
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
+"""
+
+# With queue rules in force, only jobs due later, outside blocked queues: a blocked queue's due
+# jobs would wake an idle worker for nothing, again and again (it polls instead), and due jobs
+# of other queues are the claim's (it just found none). Walks jobs_due from now on, so a paused
+# backlog of due jobs is never read.
+NEXT_DUE_LATER = f"""
+SELECT min(run_at) FROM jobs INDEXED BY jobs_due
+WHERE state IN {CLAIMABLE} AND run_at > ? AND queue NOT IN ({_BLOCKED_QUEUES})
 """
 
 REGISTER_WORKER = """

@@ -229,14 +229,15 @@ class SqliteWorkers(SqliteBase):
         return await self._tx(write)
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        query = sql.NEXT_DUE
-        params: list[str] = []
-        if queues:
-            query += f" AND queue IN ({', '.join('?' * len(queues))})"
-            params = list(queues)
+        in_queues = f" AND queue IN ({', '.join('?' * len(queues))})" if queues else ""
+        params: list[Any] = list(queues or ())
 
         def read(conn: Conn) -> float | None:
-            value = conn.execute(query, params).fetchone()[0]
+            if conn.execute(sql.QUEUE_RULES).fetchone():
+                query, values = sql.NEXT_DUE_LATER + in_queues, [self._clock(), *params]
+            else:
+                query, values = sql.NEXT_DUE + in_queues, params
+            value = conn.execute(query, values).fetchone()[0]
             return None if value is None else float(value)
 
         return await self._read(read)

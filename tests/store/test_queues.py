@@ -102,7 +102,6 @@ async def test_limit_caps_processing_jobs(clocked: Store) -> None:
     assert await clocked.claim("w", ["mail"], 10, 30) == []
     assert await clocked.next_due(["mail"]) is None  # full: no wake-up for its due jobs
     await _finish(clocked, "mail-0")
-    assert await clocked.next_due(["mail"]) is not None
     assert [j.id for j in await clocked.claim("w", None, 10, 30)] == ["mail-2"]
     await clocked.set_concurrency("mail", 3)
     assert [j.id for j in await clocked.claim("w", None, 10, 30)] == ["mail-3"]
@@ -120,6 +119,23 @@ async def test_limit_keeps_claim_order_across_queues(clocked: Store) -> None:
     await clocked.set_paused(["bulk"], False)
     got = await clocked.claim("w", ["bulk", "mail"], 2, 30)
     assert [j.id for j in got] == ["bulk-0", "bulk-1"]
+
+
+async def test_next_due_with_rules_skips_blocked_and_due_jobs(clocked: Store, clock: Clock) -> None:
+    await clocked.enqueue(_specs("mail", 3))
+    await clocked.enqueue([JobSpec("true", id="later", queue="web", run_at=clock() + 30)])
+    await clocked.enqueue([JobSpec("true", id="held", queue="mail", run_at=clock() + 10)])
+    assert await clocked.next_due(None) == clock()  # no rules: the earliest, due or not
+    await clocked.set_paused(["mail"], True)
+    # The paused queue's jobs (due or later) never wake a worker; the web job does.
+    assert await clocked.next_due(None) == clock() + 30
+    assert await clocked.next_due(["mail"]) is None
+    await clocked.set_paused(["mail"], False)
+    await clocked.set_concurrency("mail", 1)
+    await clocked.claim("w", ["mail"], 5, 30)
+    assert await clocked.next_due(["mail"]) is None  # full
+    await _finish(clocked, "mail-0")
+    assert await clocked.next_due(["mail"]) == clock() + 10  # room: its later job counts
 
 
 async def test_finish_and_claim_respects_the_limit(clocked: Store) -> None:
