@@ -35,6 +35,7 @@ async def test_the_pane_lists_queues_and_pauses_and_resumes(app: QueueApp, store
         assert isinstance(app.screen, QueuesScreen)
         rows = _rows(app)
         assert [r[0] for r in rows] == expected and "etl" in expected
+        assert app.screen.query_one("#queues", DataTable).virtual_size.width <= 80  # no h-scroll
         etl = (await store.get_queue("etl")).counts
         row = rows[expected.index("etl")]
         assert row[1:4] == ["running", "-", str(etl["pending"])]
