@@ -202,8 +202,10 @@ class WorkerStore(StoreHandle, Protocol):
         """When an idle worker should look again: the earliest ``run_at`` of a waiting job. With
         queue rules in force, only jobs due after now, outside paused or full queues."""
         ...
+
     async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
-        """Anything pending, failed (awaiting retry) or processing (in ``queues``, if given)."""
+        """Anything pending, failed (awaiting retry) or processing (in ``queues``, if given);
+        waiting jobs of paused queues do not count (``worker start --drain`` exits)."""
         ...
 
     async def sweep_finished(self, older_than: Mapping[JobState, float], limit: int) -> int:
