@@ -64,6 +64,17 @@ KEYS: dict[str, Key] = {
             "seconds without heartbeat before a job is recovered",
             seconds=True,
         ),
+        *(
+            Key(
+                f"retention_{state}",
+                float,
+                days * 86400,
+                0,
+                f"workers delete {state} jobs finished longer ago than this (0 = keep forever)",
+                seconds=True,
+            )
+            for state, days in (("completed", 7), ("dead", 30), ("cancelled", 7))
+        ),
     )
 }
 
@@ -80,6 +91,9 @@ class Config:
     poll_interval_ms: int = 500
     heartbeat_interval: float = 2.0
     lease_timeout: float = 30.0
+    retention_completed: float = 7 * 86400.0
+    retention_dead: float = 30 * 86400.0
+    retention_cancelled: float = 7 * 86400.0
 
     @classmethod
     def from_raw(cls, raw: dict[str, str]) -> Config:

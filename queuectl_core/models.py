@@ -141,6 +141,22 @@ class WorkerInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueInfo:
+    """A queue as operators see it: its settings and its jobs by state (DESIGN §8).
+
+    A queue with no stored settings is not paused and unlimited (``concurrency`` 0).
+    """
+
+    name: str
+    paused: bool
+    concurrency: int
+    #: Jobs per state, every state present.
+    counts: dict[str, int]
+    #: Jobs of this queue completed in the last 60 seconds (the console's throughput figure).
+    completed_last_minute: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What one attempt ended with, as the executor reports it."""
 

@@ -5,7 +5,7 @@ the dispatcher records every ended attempt (``WorkerPool._record`` queues it, wh
 an interrupted release included) and claims for idle slots in one transaction; each job runs in
 its own task; the heartbeat renews leases and learns of cancels and stop
 requests; the flusher saves live output every half second; the recovery task returns jobs of
-dead workers, even while every slot is busy.
+dead workers, even while every slot is busy; the retention sweep deletes old finished jobs.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
+from queuectl_core import retention
 from queuectl_core.config import Config
 from queuectl_core.errors import InvalidInput, QueueError, StoreUnavailable
 from queuectl_core.executor import Environment, Execution, Reaper, execute
@@ -141,6 +142,7 @@ class WorkerPool:
             asyncio.create_task(self._loop(self._beat, self._beat_delay, self._beat_now)),
             asyncio.create_task(self._loop(self._flush, lambda: FLUSH_INTERVAL)),
             asyncio.create_task(self._loop(self._recover, self._recovery_delay)),
+            asyncio.create_task(self._loop(self._sweep, retention.delay)),
         ]
         log.info(
             "worker %s started: %d slots, queues: %s",
@@ -382,6 +384,11 @@ class WorkerPool:
             for worker in await self.store.list_workers(include_stale=True)
             if worker.id != self.worker_id and worker.heartbeat_at < silent and process_gone(worker)
         ]
+
+    async def _sweep(self) -> None:
+        deleted = await retention.sweep(self.store, self.config)
+        if deleted:
+            log.info("retention: deleted %d finished jobs", deleted)
 
     async def _recover(self) -> None:
         recovered = await self.store.recover(await self._dead_neighbours())

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from queuectl_core.models import Attempt, Job, JobState, Output, WorkerInfo
+from queuectl_core.models import Attempt, Job, JobState, Output, QueueInfo, WorkerInfo
 from queuectl_core.processes import RunningJob
 from queuectl_core.schedule_model import Schedule
 from queuectl_tui.snapshot import Snapshot
@@ -40,6 +40,7 @@ class Reads(Protocol):
     async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
     async def jobs_ahead(self, job_id: str) -> int: ...
     async def list_schedules(self) -> list[Schedule]: ...
+    async def list_queues(self) -> list[QueueInfo]: ...
 
 
 class HostedView(Protocol):

@@ -30,6 +30,7 @@ from queuectl_tui.screens.enqueue import EnqueueScreen
 from queuectl_tui.screens.help import HelpScreen
 from queuectl_tui.screens.processes import ProcessesScreen, SignalPicker
 from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
+from queuectl_tui.screens.queues import LimitPrompt, QueuesScreen
 from queuectl_tui.screens.schedules import SchedulesScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.snapshot import Snapshot
@@ -215,6 +216,28 @@ class Operator:
             ),
         )
 
+    def pause_queue(self, request: rq.QueuePauseRequested) -> None:
+        name, paused = request.name, request.paused
+        shown = clean_line(name, 40)
+        self.act(
+            lambda: self._store().set_paused([name], paused),
+            lambda _: f"{shown} {'paused' if paused else 'resumed'}",
+        )
+
+    def limit_queue(self, request: rq.QueueLimitRequested) -> None:
+        name, shown = request.name, clean_line(request.name, 40)
+
+        def answered(limit: int | None) -> None:
+            if limit is not None:
+                self.act(
+                    lambda: self._store().set_concurrency(name, limit),
+                    lambda _: (
+                        f"{shown}: at most {limit} at once" if limit else f"{shown}: no limit"
+                    ),
+                )
+
+        self.app.push_screen(LimitPrompt(name, request.current), answered)
+
     # --- this console's own workers ----------------------------------------------------------
     async def start_workers(self, _: rq.WorkersStartRequested) -> None:
         if self.hosted is not None:
@@ -279,6 +302,8 @@ _HANDLERS: dict[type[rq.Request], Handler] = {
     rq.WorkersScaleRequested: _entry(Operator.scale_workers),
     rq.WorkersStopRequested: _entry(Operator.stop_workers),
     rq.SignalRequested: _entry(Operator.signal),
+    rq.QueuePauseRequested: _entry(Operator.pause_queue),
+    rq.QueueLimitRequested: _entry(Operator.limit_queue),
     rq.DetailRequested: _entry(Operator.detail),
     rq.ProcessesScreenRequested: _push(ProcessesScreen),
     rq.SchedulesScreenRequested: _push(SchedulesScreen),
@@ -287,6 +312,7 @@ _HANDLERS: dict[type[rq.Request], Handler] = {
     rq.ScheduleRemoveRequested: _entry(Operator.remove_schedule),
     rq.ConfigScreenRequested: _push(ConfigScreen),
     rq.WorkersScreenRequested: _push(WorkersScreen),
+    rq.QueuesScreenRequested: _push(QueuesScreen),
     rq.HelpRequested: _push(HelpScreen),
     rq.QuitRequested: _entry(Operator.quit),
 }

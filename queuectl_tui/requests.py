@@ -113,6 +113,15 @@ class SchedulePauseRequested(Request):
 
 
 @dataclass
+class QueuePauseRequested(Request):
+    """Pause (``paused``) or resume queue ``name``."""
+
+    what: ClassVar[str] = "pause/resume"
+    name: str
+    paused: bool
+
+
+@dataclass
 class ScheduleRunRequested(Request):
     """Enqueue one job of the schedule ``name`` now."""
 
@@ -127,6 +136,15 @@ class ScheduleRemoveRequested(Request):
     what: ClassVar[str] = "remove"
     name: str
     rule: str
+
+
+@dataclass
+class QueueLimitRequested(Request):
+    """Ask for queue ``name``'s concurrency limit (showing ``current``), then set it."""
+
+    what: ClassVar[str] = "set limit"
+    name: str
+    current: int
 
 
 # --- navigation: not writes ------------------------------------------------------------------
@@ -150,6 +168,10 @@ class ProcessesScreenRequested(Request):
 
 
 class SchedulesScreenRequested(Request):
+    write: ClassVar[bool] = False
+
+
+class QueuesScreenRequested(Request):
     write: ClassVar[bool] = False
 
 
@@ -180,5 +202,7 @@ WRITE_ACTIONS = frozenset(
         "pause_schedule",
         "run_schedule",
         "remove_schedule",
+        "pause",
+        "limit",
     }
 )

@@ -33,15 +33,18 @@ def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
 
 
 @click.command(epilog=examples("queuectl status", "queuectl status --json | jq .counts.dead"))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and workers.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object: counts, workers, paused queues."
+)
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Counts of jobs by state and the live workers."""
+    """Counts of jobs by state, the live workers and the paused queues."""
 
-    async def read(store: Store) -> tuple[dict[JobState, int], list[WorkerInfo]]:
-        return await store.counts(), live_workers(await store.list_workers())
+    async def read(store: Store) -> tuple[dict[JobState, int], list[WorkerInfo], list[str]]:
+        counts, workers = await store.counts(), live_workers(await store.list_workers())
+        return counts, workers, await store.paused_queues()
 
-    counts, workers = with_store(ctx, read)
+    counts, workers, paused = with_store(ctx, read)
     where = describe(store_url(ctx))
     if as_json:
         print_json(
@@ -49,12 +52,15 @@ def status(ctx: click.Context, as_json: bool) -> None:
                 "store": where,
                 "counts": {str(s): n for s, n in counts.items()},
                 "workers": [worker_dict(w) for w in workers],
+                "paused": paused,
             }
         )
         return
     from queuectl_core.cli.tables import table
 
     click.echo(f"store: {safe(where)}")
+    if paused:
+        click.echo(f"paused queues: {safe(', '.join(paused))}")
     table(["state", "jobs"], [(str(s), counts[s]) for s in JobState], state_col=0)
     now = time.time()
     if not workers:

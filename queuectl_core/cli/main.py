@@ -50,6 +50,7 @@ COMMANDS = {
     "signal": "procs:signal_job",
     "why": "why:why",
     "schedule": "schedules:schedule",
+    "queue": "queues:queue",
 }
 
 

@@ -6,7 +6,7 @@ One conformance suite (tests/store) checks both.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +21,7 @@ from queuectl_core.models import (
     JobState,
     Metrics,
     Output,
+    QueueInfo,
     WorkerInfo,
 )
 from queuectl_core.processes import (
@@ -111,6 +112,28 @@ class OperatorStore(StoreHandle, Protocol):
         ...
 
     async def metrics(self) -> Metrics: ...
+    async def list_queues(self) -> list[QueueInfo]:
+        """Every queue that has jobs or settings, by name, with its jobs counted by state."""
+        ...
+
+    async def get_queue(self, name: str) -> QueueInfo:
+        """One queue (not paused and unlimited if it has no settings, zero counts if no jobs)."""
+        ...
+
+    async def paused_queues(self) -> list[str]:
+        """Names of the paused queues, sorted; cheap (``status`` reads it at a million jobs)."""
+        ...
+
+    async def set_paused(self, names: Sequence[str], paused: bool) -> None:
+        """Pause or resume queues (with or without jobs); every claim from now on obeys it.
+        InvalidInput for a bad name (nothing changes)."""
+        ...
+
+    async def set_concurrency(self, name: str, limit: int) -> None:
+        """At most ``limit`` jobs of the queue processing at once, all workers and hosts
+        together; 0 = no limit. InvalidInput for a bad name or limit."""
+        ...
+
     async def change_token(self) -> int:
         """Changes whenever any process commits; cheap enough to call every second."""
         ...
@@ -176,9 +199,20 @@ class WorkerStore(StoreHandle, Protocol):
         """
         ...
 
-    async def next_due(self, queues: Sequence[str] | None) -> float | None: ...
+    async def next_due(self, queues: Sequence[str] | None) -> float | None:
+        """When an idle worker should look again: the earliest ``run_at`` of a waiting job. With
+        queue rules in force, only jobs due after now, outside paused or full queues."""
+        ...
+
     async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
-        """Anything pending, failed (awaiting retry) or processing (in ``queues``, if given)."""
+        """Anything pending, failed (awaiting retry) or processing (in ``queues``, if given);
+        waiting jobs of paused queues do not count (``worker start --drain`` exits)."""
+        ...
+
+    async def sweep_finished(self, older_than: Mapping[JobState, float], limit: int) -> int:
+        """Delete up to ``limit`` jobs of the given final states finished more than that many
+        seconds ago (by the store's clock), with their attempts and output; one short
+        transaction. Returns how many were deleted."""
         ...
 
     async def listen(self, worker_id: str, callback: WakeCallback) -> None: ...

@@ -176,6 +176,11 @@ class PgJobs(PgBase):
         return int(rows[0][0])
 
     async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
+        if await self._read(sql.ANY_PAUSED):
+            # Waiting jobs of paused queues do not count: a draining worker would wait for
+            # them forever.
+            rows = await self._read(sql.UNFINISHED_UNPAUSED, list(queues) if queues else None)
+            return bool(rows[0][0])
         if queues:
             rows = await self._read(
                 sql.UNFINISHED_IN,

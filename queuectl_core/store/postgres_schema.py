@@ -226,6 +226,18 @@ MIGRATIONS: list[str] = [
         created_at float8 NOT NULL
     );
     CREATE INDEX schedules_due ON schedules (next_run) WHERE NOT paused;
+    -- queues: pause and concurrency limits (DESIGN section 8). A row exists only while a queue
+    -- has a setting other than the defaults (running, unlimited), so the claim reads a tiny table.
+    CREATE TABLE queues (
+        name text PRIMARY KEY,
+        paused boolean NOT NULL DEFAULT false,
+        concurrency integer NOT NULL DEFAULT 0 CHECK (concurrency >= 0),
+        updated_at float8 NOT NULL
+    );
+    -- The claim under those rules walks each queue's waiting jobs in claim order (and finds the
+    -- queues with waiting jobs one index probe each), never the rows of a paused or full queue.
+    CREATE INDEX jobs_queue_ready ON jobs (queue, priority DESC, seq)
+        WHERE state IN ('pending', 'failed');
     """,
 ]
 

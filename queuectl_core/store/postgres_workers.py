@@ -85,17 +85,54 @@ class PgWorkers(PgBase):
     async def claim(
         self, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
-        async def write(conn: Conn) -> list[Job]:
-            return await self._claim(conn, worker_id, queues, limit, lease)
+        async def write(conn: Conn) -> tuple[int, list[Job]]:
+            return await self._claim_fast(conn, worker_id, queues, limit, lease)
 
-        return await self._run(write, tx=False)
+        rules, jobs = await self._run(write, tx=False)
+        if rules:
+            return await self._ruled_claim(rules, worker_id, queues, limit, lease)
+        return jobs
 
     async def _claim(
         self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
     ) -> list[Job]:
+        """The claim inside a transaction the caller opened."""
+        rules, jobs = await self._claim_fast(conn, worker_id, queues, limit, lease)
+        if rules:
+            return await self._claim_ruled(conn, rules, worker_id, queues, limit, lease)
+        return jobs
+
+    async def _claim_fast(
+        self, conn: Conn, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> tuple[int, list[Job]]:
+        """The lock-free claim; nothing, and the gate (1 paused, 2 limited), when a rule applies."""
         names = list(queues) if queues else None
         rows = await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
-        return [job_from_row(r) for r in rows]
+        return int(rows[0][0]), [job_from_row(r[1:]) for r in rows if r[1] is not None]
+
+    async def _ruled_claim(
+        self, rules: int, worker_id: str, queues: Sequence[str] | None, limit: int, lease: float
+    ) -> list[Job]:
+        async def write(conn: Conn) -> list[Job]:
+            return await self._claim_ruled(conn, rules, worker_id, queues, limit, lease)
+
+        return await self._run(write)
+
+    async def _claim_ruled(
+        self,
+        conn: Conn,
+        rules: int,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        limit: int,
+        lease: float,
+    ) -> list[Job]:
+        """``sql.CLAIM_RULED`` in the caller's transaction, under LIMITS_LOCK when a queue is
+        limited. One round trip first sets the planner up (see ``sql.RULED_PLAN``)."""
+        await conn.execute(sql.RULED_PLAN_LOCKED if rules == 2 else sql.RULED_PLAN)
+        names = list(queues) if queues else None
+        args = (self._now_param(), worker_id, limit, names, lease)
+        return [job_from_row(r) for r in await conn.fetch(sql.CLAIM_RULED, *args)]
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
         async def write(conn: Conn) -> list[bool]:
@@ -148,7 +185,9 @@ class PgWorkers(PgBase):
 
         rows = await self._run(write, tx=False)
         recorded = set(rows[0][0] or ())
-        jobs = [job_from_row(row[1:]) for row in rows if row[1] is not None]
+        jobs = [job_from_row(row[2:]) for row in rows if row[2] is not None]
+        if rows[0][1] and limit > 0:  # a rule applies: the results are in, claim under it
+            jobs = await self._ruled_claim(int(rows[0][1]), worker_id, queues, limit, lease)
         return [f.job_id in recorded for f in finishes], jobs
 
     async def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
@@ -223,9 +262,12 @@ class PgWorkers(PgBase):
         return recovered
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        rows = await self._read(
-            sql.NEXT_DUE,
-            list(queues) if queues else None,
-        )
-        value = rows[0][0]
+        names = list(queues) if queues else None
+
+        async def read(conn: Conn) -> Any:
+            if await conn.fetchval(sql.ANY_RULES):
+                return await conn.fetchval(sql.NEXT_DUE_LATER, names, await self._db_now(conn))
+            return await conn.fetchval(sql.NEXT_DUE, names)
+
+        value = await self._run(read, tx=False, retry=True)
         return None if value is None else float(value)

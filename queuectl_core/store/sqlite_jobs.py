@@ -27,6 +27,7 @@ from queuectl_core.store.sqlite_base import (
     read_config,
     sqlite_mark,
 )
+from queuectl_core.store.sqlite_queues import unfinished_unpaused
 
 
 class SqliteJobs(SqliteBase):
@@ -209,6 +210,9 @@ class SqliteJobs(SqliteBase):
 
     async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:
         def read(conn: Conn) -> bool:
+            paused = {row[0] for row in conn.execute(sql.PAUSED_QUEUES)}
+            if paused:
+                return unfinished_unpaused(conn, queues, paused)
             if queues:
                 marks = ", ".join("?" * len(queues))
                 statement = sql.UNFINISHED_IN.format(marks=marks)

@@ -184,6 +184,18 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     CREATE INDEX schedules_due ON schedules(next_run) WHERE paused = 0;
+    -- queues: pause and concurrency limits (DESIGN section 8). A row exists only while a queue
+    -- has a setting other than the defaults (running, unlimited), so the claim reads a tiny table.
+    CREATE TABLE queues (
+        name TEXT PRIMARY KEY,
+        paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+        concurrency INTEGER NOT NULL DEFAULT 0 CHECK (concurrency >= 0),
+        updated_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    -- The claim under those rules walks each queue's waiting jobs in claim order (and finds the
+    -- queues with waiting jobs one index probe each), never the rows of a paused or full queue.
+    CREATE INDEX jobs_queue_ready ON jobs (queue, priority DESC, seq)
+        WHERE state IN ('pending', 'failed');
     """,
 ]
 

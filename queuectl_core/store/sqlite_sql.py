@@ -41,16 +41,51 @@ def insert_jobs(rows: int) -> str:
     return f"INSERT INTO jobs (state, {columns}) VALUES " + ", ".join([one] * rows)
 
 
-CLAIM = f"""
+_CLAIM_SET = """
 UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
     worker_id = :worker, started_at = :now, finished_at = NULL, exit_code = NULL,
     lease_expires_at = :lease, updated_at = :now
+"""
+
+# The claim when no queue is paused or limited (QUEUE_RULES found nothing): one statement.
+CLAIM = f"""{_CLAIM_SET}
 WHERE seq IN (
     SELECT seq FROM jobs INDEXED BY jobs_ready
     WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
     ORDER BY priority DESC, seq LIMIT :limit
 )
 RETURNING {JOB_COLUMNS}
+"""
+
+#: The queues whose settings change what a claim may take; usually none (queues holds a row
+#: only while a queue is paused or limited), so the claim's fast path costs one tiny read.
+QUEUE_RULES = """
+SELECT name, paused, concurrency FROM queues WHERE paused OR concurrency > 0
+"""
+
+# The next queue (by name) after ? with waiting jobs: one index probe.
+NEXT_WAITING_QUEUE = f"""
+SELECT min(queue) FROM jobs INDEXED BY jobs_queue_ready WHERE state IN {CLAIMABLE} AND queue > ?
+"""
+
+# One queue's due jobs in claim order.
+QUEUE_CANDIDATES = f"""
+SELECT priority, seq FROM jobs INDEXED BY jobs_queue_ready
+WHERE queue = ? AND state IN {CLAIMABLE} AND run_at <= ?
+ORDER BY priority DESC, seq LIMIT ?
+"""
+
+PROCESSING_IN = """
+SELECT queue, count(*) FROM jobs WHERE state = 'processing' AND queue IN ({marks}) GROUP BY queue
+"""
+
+# The claim of rows chosen under the queues' rules ({seqs}: named marks).
+CLAIM_PICKED = f"{_CLAIM_SET} WHERE seq IN ({{seqs}}) RETURNING {JOB_COLUMNS}"
+
+# Queues that cannot take a job now: paused, or as many jobs processing as their limit.
+_BLOCKED_QUEUES = """
+SELECT name FROM queues WHERE paused OR (concurrency > 0 AND concurrency <= (
+    SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = queues.name))
 """
 
 # The budget of a run this worker still owns: the fence, and what ``lifecycle.decide`` reads.
@@ -208,6 +243,15 @@ NEXT_DUE = f"""
 SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
 """
 
+# With queue rules in force, only jobs due later, outside blocked queues: a blocked queue's due
+# jobs would wake an idle worker for nothing, again and again (it polls instead), and due jobs
+# of other queues are the claim's (it just found none). Walks jobs_due from now on, so a paused
+# backlog of due jobs is never read.
+NEXT_DUE_LATER = f"""
+SELECT min(run_at) FROM jobs INDEXED BY jobs_due
+WHERE state IN {CLAIMABLE} AND run_at > ? AND queue NOT IN ({_BLOCKED_QUEUES})
+"""
+
 REGISTER_WORKER = """
 INSERT INTO workers (id, host, pid, slots, queues, started_at, heartbeat_at, current_jobs,
 stop_requested) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', 0) ON CONFLICT (id) DO UPDATE SET host =
@@ -261,6 +305,19 @@ COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
 
 UNFINISHED_IN = f"""
 SELECT 1 FROM jobs WHERE state IN {UNFINISHED} AND queue IN ({{marks}}) LIMIT 1
+"""
+
+PAUSED_QUEUES = """
+SELECT name FROM queues WHERE paused
+"""
+
+# With a queue paused, ``worker start --drain`` waits for running jobs anywhere and for waiting
+# jobs outside the paused queues, found one index probe per queue (never a paused backlog).
+PROCESSING_IN_ANY = """
+SELECT 1 FROM jobs WHERE state = 'processing' {queue_filter} LIMIT 1
+"""
+WAITING_IN = f"""
+SELECT 1 FROM jobs INDEXED BY jobs_queue_ready WHERE queue = ? AND state IN {CLAIMABLE} LIMIT 1
 """
 
 # --- process view, operator signals, Prometheus figures (issue 12) ---------------------------

@@ -17,6 +17,7 @@ from queuectl_core.models import (
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.rows import job_from_row, worker_from_row
 from queuectl_core.store.sqlite_base import Conn, SqliteBase, read_config
+from queuectl_core.store.sqlite_queues import pick_under_rules
 
 
 class SqliteWorkers(SqliteBase):
@@ -90,7 +91,19 @@ class SqliteWorkers(SqliteBase):
 
         def claim(conn: Conn) -> list[Job]:
             now = self._clock()
-            rows = conn.execute(statement, {**params, "now": now, "lease": now + lease})
+            values = {**params, "now": now, "lease": now + lease}
+            rules = conn.execute(sql.QUEUE_RULES).fetchall()
+            if queues:
+                rules = [rule for rule in rules if rule[0] in queues]
+            if rules:  # a queue is paused or limited: choose the rows under its rules first
+                seqs = pick_under_rules(conn, rules, queues, limit, now)
+                if not seqs:
+                    return []
+                values.update({f"s{i}": seq for i, seq in enumerate(seqs)})
+                marks = ", ".join(f":s{i}" for i in range(len(seqs)))
+                rows = conn.execute(sql.CLAIM_PICKED.format(seqs=marks), values)
+            else:
+                rows = conn.execute(statement, values)
             jobs = [job_from_row(r) for r in rows.fetchall()]
             jobs.sort(key=lambda j: (-j.priority, j.created_at))
             return jobs
@@ -216,14 +229,15 @@ class SqliteWorkers(SqliteBase):
         return await self._tx(write)
 
     async def next_due(self, queues: Sequence[str] | None) -> float | None:
-        query = sql.NEXT_DUE
-        params: list[str] = []
-        if queues:
-            query += f" AND queue IN ({', '.join('?' * len(queues))})"
-            params = list(queues)
+        in_queues = f" AND queue IN ({', '.join('?' * len(queues))})" if queues else ""
+        params: list[Any] = list(queues or ())
 
         def read(conn: Conn) -> float | None:
-            value = conn.execute(query, params).fetchone()[0]
+            if conn.execute(sql.QUEUE_RULES).fetchone():
+                query, values = sql.NEXT_DUE_LATER + in_queues, [self._clock(), *params]
+            else:
+                query, values = sql.NEXT_DUE + in_queues, params
+            value = conn.execute(query, values).fetchone()[0]
             return None if value is None else float(value)
 
         return await self._read(read)

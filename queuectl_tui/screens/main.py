@@ -60,6 +60,7 @@ class MainScreen(LiveScreen):
         Binding("w", "workers", "Workers"),
         Binding("t", "processes", "Processes"),
         Binding("S,shift+s", "schedules", "Schedules", key_display="S", show=False),
+        Binding("Q,shift+q", "queues", "Queues", key_display="Q"),
         Binding("f", "follow", "Follow", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -246,6 +247,9 @@ class MainScreen(LiveScreen):
 
     def action_schedules(self) -> None:
         self.post_message(rq.SchedulesScreenRequested())
+
+    def action_queues(self) -> None:
+        self.post_message(rq.QueuesScreenRequested())
 
     def action_follow(self) -> None:
         if (job := self.table.selected) is not None:

@@ -89,7 +89,8 @@ ERRORS = [
         "config key",
         InvalidInput,
         "unknown config key 'nope' (known: max_retries, backoff_base, backoff_max, "
-        "default_timeout, output_limit, poll_interval_ms, heartbeat_interval, lease_timeout)",
+        "default_timeout, output_limit, poll_interval_ms, heartbeat_interval, lease_timeout, "
+        "retention_completed, retention_dead, retention_cancelled)",
     ),
     ("config value", InvalidInput, "max_retries must be >= 0, got '-1'"),
     ("config bound", InvalidInput, "max_retries must be <= 1000000000, got '1e10'"),
