@@ -48,6 +48,7 @@ UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
 WHERE seq IN (
     SELECT seq FROM jobs INDEXED BY jobs_ready
     WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
+        AND waiting = 0  -- dependencies (DESIGN §10): also in jobs_ready's WHERE, keep both
     ORDER BY priority DESC, seq LIMIT :limit
 )
 RETURNING {JOB_COLUMNS}
@@ -205,7 +206,7 @@ SELECT 1 FROM jobs WHERE id = ?
 """
 
 NEXT_DUE = f"""
-SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND waiting = 0
 """
 
 REGISTER_WORKER = """
@@ -317,4 +318,58 @@ SELECT name, queue, label, n FROM counters
 
 LIVE_WORKER_COUNT = """
 SELECT count(*) FROM workers WHERE heartbeat_at > ?
+"""
+
+# --- dependencies and unique jobs (DESIGN §10) ----------------------------------------------
+
+#: Mark the dependencies as having a dependent (the hint the triggers' WHEN reads) and read
+#: their states in the same statement; ids it does not return do not exist.
+MARK_DEPS = """
+UPDATE jobs SET dependents = dependents + 1 WHERE id IN ({marks}) RETURNING id, state
+"""
+
+#: One job of a batch that uses dependencies or unique keys (``INSERT_COLUMNS`` + 3 values).
+#: A key held by an unfinished job inserts nothing (the partial unique index decides).
+INSERT_JOB = f"""
+INSERT INTO jobs (state, {", ".join(INSERT_COLUMNS)}, after_ids, unique_key, waiting)
+VALUES ('pending'{", ?" * (len(INSERT_COLUMNS) + 3)})
+ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN {UNFINISHED} DO NOTHING
+RETURNING {JOB_COLUMNS}
+"""
+
+KEY_HOLDER = f"""
+SELECT {JOB_COLUMNS} FROM jobs WHERE unique_key = ? AND state IN {UNFINISHED}
+"""
+
+INSERT_DEP = """
+INSERT OR IGNORE INTO job_deps (job_id, dep_id) VALUES (?, ?)
+"""
+
+#: Jobs waiting on a dead or cancelled dependency are cancelled (their own dependents follow,
+#: by trigger). {scope}: which jobs to look at (new ones, or all after a retry).
+CANCEL_ORPHANS = """
+UPDATE jobs SET state = 'cancelled', finished_at = :now, updated_at = :now,
+    lease_expires_at = NULL, last_error = (
+        SELECT 'dependency ' || p.id || ' is ' || p.state
+        FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+        WHERE d.job_id = jobs.id AND p.state IN ('dead', 'cancelled') ORDER BY p.id LIMIT 1)
+WHERE {scope} AND state IN ('pending', 'failed') AND EXISTS (
+    SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+    WHERE d.job_id = jobs.id AND p.state IN ('dead', 'cancelled'))
+"""
+
+#: After a retry: count again what each waiting job waits for (a purged dependency no longer
+#: holds it back; a retried one holds it back again).
+RECOUNT_WAITING = """
+UPDATE jobs SET waiting = (
+    SELECT count(*) FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+    WHERE d.job_id = jobs.id AND p.state != 'completed')
+WHERE state IN ('pending', 'failed') AND after_ids IS NOT NULL AND waiting != (
+    SELECT count(*) FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+    WHERE d.job_id = jobs.id AND p.state != 'completed')
+"""
+
+#: The states of a job's dependencies (its ``after``); a purged one is absent.
+STATES_OF = """
+SELECT id, state FROM jobs WHERE id IN ({marks})
 """
