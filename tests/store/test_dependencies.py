@@ -42,7 +42,7 @@ async def test_claim_skips_waiting_jobs_until_dependencies_complete(
         [
             JobSpec("a", id="a"),
             JobSpec("b", id="b", after=("a",), priority=9),
-            JobSpec("c", id="c", after="a b".split()),
+            JobSpec("c", id="c", after=("a", "b")),
         ]
     )
     job = await clocked.get_job("c")
