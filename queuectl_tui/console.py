@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from queuectl_core.models import Attempt, Job, JobState, Output
+from queuectl_core.models import Attempt, Dependency, Job, JobState, Output
 from queuectl_core.processes import RunningJob
 from queuectl_tui.snapshot import Snapshot
 
@@ -32,6 +32,7 @@ class Reads(Protocol):
         self, *, state: JobState | None = None, search: str | None = None
     ) -> int: ...
     async def attempts(self, job_id: str) -> list[Attempt]: ...
+    async def dependencies(self, job_id: str) -> list[Dependency]: ...
     async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...
     async def running_jobs(self) -> list[RunningJob]: ...
 
