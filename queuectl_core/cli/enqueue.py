@@ -48,7 +48,7 @@ def _stdin_lines() -> list[str]:
 def _from_flags(flags: dict[str, Any]) -> JobSpec:
     data: dict[str, Any] = {"command": flags["command"]}
     for name in ("id", "priority", "max_retries", "queue", "cwd", "unique_key"):
-        if flags[name] is not None:
+        if flags.get(name) is not None:
             data[name] = flags[name]
     if flags["timeout"] is not None:
         data["timeout"] = flags["timeout"]
@@ -56,7 +56,7 @@ def _from_flags(flags: dict[str, Any]) -> JobSpec:
         data["delay"] = flags["delay"]
     if flags["run_at"] is not None:
         data["run_at"] = flags["run_at"]
-    if flags["after"]:
+    if flags.get("after"):
         data["after"] = list(flags["after"])
     if flags["env"]:
         env = {}
@@ -74,7 +74,7 @@ def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> l
     forms = sum(x is not None for x in (job, file, flags["command"]))
     if forms != 1:
         raise InvalidInput("give exactly one of: a JSON job, --file FILE, '-' (stdin), --command")
-    if flags["command"] is None and any(flags[k] for k in FLAG_FIELDS):
+    if flags["command"] is None and any(flags.get(k) for k in FLAG_FIELDS):
         raise InvalidInput(
             "--id, --priority, --after, ... go with --command; put them in the JSON instead"
         )
