@@ -36,7 +36,8 @@ def _state(value: object) -> JobState | None:
         return JobState.DEAD  # as rows.py reads a state no queuectl writes
 
 
-def key_taken(job_ids: Sequence[str]) -> InvalidState:
-    """The error for a retry that would give a unique key a second unfinished job."""
-    shown = ", ".join(repr(job_id) for job_id in job_ids)
+def key_taken(job_ids: Sequence[str] | None) -> InvalidState:
+    """The error for a retry that would give a unique key a second unfinished job (``None``:
+    the retry of every dead job)."""
+    shown = "every dead job" if job_ids is None else ", ".join(repr(i) for i in job_ids)
     return InvalidState(f"cannot retry {shown}: another unfinished job holds the same unique key")

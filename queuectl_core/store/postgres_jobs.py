@@ -190,7 +190,7 @@ class PgJobs(PgBase):
             try:
                 status: str = await conn.execute(sql.RETRY_ALL_DEAD, self._now_param())
             except asyncpg.UniqueViolationError:
-                raise key_taken(["every dead job"]) from None
+                raise key_taken(None) from None
             await after_retry(conn, self._now_param(), None)
             return int(status.rsplit(" ", 1)[-1])
 

@@ -182,7 +182,7 @@ class SqliteJobs(SqliteBase):
             try:
                 count = conn.execute(sql.RETRY_ALL_DEAD, (now, now)).rowcount
             except sqlite3.IntegrityError:
-                raise key_taken(["every dead job"]) from None
+                raise key_taken(None) from None
             after_retry(conn, now)
             if count:
                 self._notify_local(conn, wake.WORK)

@@ -100,9 +100,7 @@ async def test_cancelled_dependency_cancels_dependents(clocked: Store) -> None:
 
 
 async def test_retried_dependents_wait_again(clocked: Store) -> None:
-    await clocked.enqueue(
-        [JobSpec("a", id="a", max_retries=0), JobSpec("b", id="b", after=("a",))]
-    )
+    await clocked.enqueue([JobSpec("a", id="a", max_retries=0), JobSpec("b", id="b", after=("a",))])
     await run(clocked, "a", ok=False)
     # Retrying the dependent alone while its dependency is dead: cancelled again at once.
     (b,) = await clocked.retry(["b"])
@@ -152,4 +150,26 @@ async def test_retry_that_would_duplicate_a_unique_key_is_refused(clocked: Store
     await clocked.enqueue([JobSpec("b", id="b", unique_key="k")])
     with pytest.raises(InvalidState, match="unique key"):
         await clocked.retry(["a"])
+    assert await states(clocked, "a", "b") == [JobState.DEAD, JobState.PENDING]
+
+
+async def test_a_batch_naming_a_dead_job_is_cancelled_down_its_chain(clocked: Store) -> None:
+    await clocked.enqueue([JobSpec("a", id="a", max_retries=0)])
+    await run(clocked, "a", ok=False)
+    added = await clocked.add_jobs(
+        [JobSpec("b", id="b", after=("a",)), JobSpec("c", id="c", after=("b",))]
+    )
+    assert [(a.job.state, a.job.last_error) for a in added] == [
+        (JobState.CANCELLED, "dependency a is dead"),
+        (JobState.CANCELLED, "dependency b is cancelled"),
+    ]
+    assert not await clocked.has_unfinished()
+
+
+async def test_retry_of_every_dead_job_keeps_unique_keys_unique(clocked: Store) -> None:
+    await clocked.enqueue([JobSpec("a", id="a", unique_key="k", max_retries=0)])
+    await run(clocked, "a", ok=False)
+    await clocked.enqueue([JobSpec("b", id="b", unique_key="k")])
+    with pytest.raises(InvalidState, match="every dead job"):
+        await clocked.retry_all_dead()
     assert await states(clocked, "a", "b") == [JobState.DEAD, JobState.PENDING]
