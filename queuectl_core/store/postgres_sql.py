@@ -478,8 +478,9 @@ INSERT_JOB = f"""
 WITH {T}
 INSERT INTO jobs (id, command, state, queue, priority, max_retries, timeout, run_at,
                   created_at, updated_at, env, cwd, after_ids, unique_key, waiting)
-SELECT $2, $3, 'pending', $4, $5, $6, $7, coalesce($8::float8, t.now + coalesce($11, 0)),
-       t.now, t.now, $9::jsonb, $10, $12, $13, $14
+SELECT $2::text, $3::text, 'pending', $4::text, $5::int, $6::int, $7::float8,
+       coalesce($8::float8, t.now + coalesce($11::float8, 0)), t.now, t.now, $9::jsonb,
+       $10::text, $12::text, $13::text, $14::int
 FROM t
 ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN {UNFINISHED} DO NOTHING
 RETURNING {JOB_COLUMNS}

@@ -131,6 +131,16 @@ async def test_unique_key_creates_one_job_until_it_is_final(clocked: Store) -> N
     assert freed.created and freed.job.unique_key == "k"
 
 
+async def test_every_field_survives_the_one_at_a_time_insert(clocked: Store, clock: Clock) -> None:
+    spec = JobSpec("c", id="c", priority=-3, max_retries=7, timeout=2.5, timeout_given=True,
+                   delay=0.5, queue="q", env={"A": "b"}, cwd="/tmp", unique_key="k")  # fmt: skip
+    (added,) = await clocked.add_jobs([spec])
+    job = await clocked.get_job("c")
+    assert job is not None and added.job == job
+    assert (job.priority, job.max_retries, job.timeout, job.run_at) == (-3, 7, 2.5, clock() + 0.5)
+    assert (job.queue, job.env, job.cwd, job.unique_key) == ("q", {"A": "b"}, "/tmp", "k")
+
+
 async def test_unique_key_within_a_batch_first_wins(clocked: Store) -> None:
     added = await clocked.add_jobs(
         [
