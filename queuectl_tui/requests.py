@@ -103,6 +103,32 @@ class SignalRequested(Request):
     command: str
 
 
+@dataclass
+class SchedulePauseRequested(Request):
+    """Pause the schedule ``name`` (``paused``) or resume it (its next run counted from now)."""
+
+    what: ClassVar[str] = "pause/resume"
+    name: str
+    paused: bool
+
+
+@dataclass
+class ScheduleRunRequested(Request):
+    """Enqueue one job of the schedule ``name`` now."""
+
+    what: ClassVar[str] = "run now"
+    name: str
+
+
+@dataclass
+class ScheduleRemoveRequested(Request):
+    """Remove the schedule ``name`` after a confirm (default No) that shows ``rule``."""
+
+    what: ClassVar[str] = "remove"
+    name: str
+    rule: str
+
+
 # --- navigation: not writes ------------------------------------------------------------------
 @dataclass
 class DetailRequested(Request):
@@ -120,6 +146,10 @@ class WorkersScreenRequested(Request):
 
 
 class ProcessesScreenRequested(Request):
+    write: ClassVar[bool] = False
+
+
+class SchedulesScreenRequested(Request):
     write: ClassVar[bool] = False
 
 
@@ -147,5 +177,8 @@ WRITE_ACTIONS = frozenset(
         "stop",
         "scale",
         "signal",
+        "pause_schedule",
+        "run_schedule",
+        "remove_schedule",
     }
 )

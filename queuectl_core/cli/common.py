@@ -143,6 +143,7 @@ def job_dict(job: Job, *, with_env: bool = True) -> dict[str, Any]:
         "cwd": job.cwd,
         "after": list(job.after),
         "unique_key": job.unique_key,
+        "schedule": job.schedule,
     }
     if with_env:
         data["env"] = job.env

@@ -1,6 +1,6 @@
 """SQLite store: enqueueing jobs with dependencies or unique keys, and what follows a retry.
 
-The counters and the cascade live in triggers (``sqlite_schema``, the fourth migration); this module
+The counters and the cascade live in triggers (``sqlite_schema``, the fifth migration); this module
 only writes what the triggers read: the edges, each job's starting ``waiting`` count and the
 ``dependents`` hint on the jobs named.
 """

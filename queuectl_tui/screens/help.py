@@ -17,6 +17,7 @@ from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.processes import ProcessesScreen
+from queuectl_tui.screens.schedules import SchedulesScreen
 from queuectl_tui.screens.workers import WorkersScreen
 
 _EXTRA = {
@@ -50,6 +51,7 @@ def help_table() -> Table:
         ("Job detail", _rows(DetailScreen.BINDINGS)),
         ("Workers", _rows(WorkersScreen.BINDINGS)),
         ("Processes", _rows(ProcessesScreen.BINDINGS)),
+        ("Schedules", _rows(SchedulesScreen.BINDINGS)),
         ("Config", _rows(ConfigScreen.BINDINGS)),
         ("Anywhere", _rows(APP_BINDINGS) + _EXTRA["Anywhere"]),
     ]

@@ -183,3 +183,15 @@ async def test_retry_of_every_dead_job_keeps_unique_keys_unique(clocked: Store) 
     with pytest.raises(InvalidState, match="every dead job"):
         await clocked.retry_all_dead()
     assert await states(clocked, "a", "b") == [JobState.DEAD, JobState.PENDING]
+
+
+async def test_waiting_jobs_are_not_ahead_in_the_claim_order(clocked: Store) -> None:
+    await clocked.enqueue(
+        [
+            JobSpec("x", id="x"),
+            JobSpec("w", id="w", after=("x",), priority=9),
+            JobSpec("me", id="me", priority=1),
+        ]
+    )
+    assert await clocked.jobs_ahead("me") == 0
+    assert await clocked.jobs_ahead("x") == 1
