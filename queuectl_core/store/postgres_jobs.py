@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import asyncpg
 
-from queuectl_core.errors import DuplicateJob, StoreUnavailable
+from queuectl_core.errors import DuplicateJob
 from queuectl_core.ids import new_job_ids
 from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
@@ -22,10 +22,6 @@ from queuectl_core.store.deps import key_taken, uses_links
 from queuectl_core.store.postgres_base import FOLD_THRESHOLD, Conn, PgBase
 from queuectl_core.store.postgres_deps import add_linked, after_retry, dependencies
 from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
-
-#: Enqueues with dependencies lock rows a finishing job's trigger also locks: rarely, a
-#: deadlock, which PostgreSQL breaks by aborting one side.
-DEADLOCK_TRIES = 3
 
 
 def pg_mark(n: int) -> str:
@@ -95,17 +91,10 @@ class PgJobs(PgBase):
         async def write(conn: Conn) -> list[Added]:
             return await add_linked(conn, specs, columns, self._now_param())
 
-        for attempt in range(DEADLOCK_TRIES):
-            try:
-                return await self._run(write)
-            except asyncpg.UniqueViolationError:
-                await self._raise_duplicate(ids)
-            except asyncpg.DeadlockDetectedError:
-                # A dependency finishing while we lock it, its dependents while we mark them:
-                # the aborted transaction wrote nothing, so running it again is safe.
-                if attempt == DEADLOCK_TRIES - 1:
-                    raise StoreUnavailable("enqueue kept deadlocking; try again") from None
-        raise AssertionError("unreachable")
+        try:
+            return await self._run(write)
+        except asyncpg.UniqueViolationError:
+            await self._raise_duplicate(ids)
 
     async def dependencies(self, job_id: str) -> list[Dependency]:
         return await self._run(lambda conn: dependencies(conn, job_id), tx=False, retry=True)
