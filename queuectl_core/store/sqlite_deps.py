@@ -76,6 +76,9 @@ def dependencies(conn: Conn, job_id: str) -> list[Dependency]:
     after = job_from_row(row).after if row else ()
     if not after:
         return []
-    marks = ", ".join("?" * len(after))
-    states = conn.execute(sql.STATES_OF.format(marks=marks), after).fetchall()
+    states = []
+    for start in range(0, len(after), sql.INSERT_ROWS):  # under SQLite's bound-parameter limit
+        chunk = after[start : start + sql.INSERT_ROWS]
+        marks = ", ".join("?" * len(chunk))
+        states += conn.execute(sql.STATES_OF.format(marks=marks), chunk).fetchall()
     return listed(after, states)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
+import asyncpg
 import pytest
 
 from queuectl_core.errors import InvalidState, JobNotFound
@@ -195,3 +199,23 @@ async def test_waiting_jobs_are_not_ahead_in_the_claim_order(clocked: Store) -> 
     )
     assert await clocked.jobs_ahead("me") == 0
     assert await clocked.jobs_ahead("x") == 1
+
+
+async def test_a_long_hand_written_dependency_list_still_reads(
+    store: Store, store_url: str
+) -> None:
+    """No stored value may make a read fail: 40,000 ids is past SQLite's parameter limit."""
+    await store.enqueue([JobSpec("a", id="a"), JobSpec("b", id="b")])
+    ids = ["a", *(f"gone-{n}" for n in range(40_000))]
+    if store_url.startswith("postgresql://"):
+        conn = await asyncpg.connect(store_url)
+        await conn.execute(
+            "UPDATE queuectl.jobs SET after_ids = $1 WHERE id = 'b'", json.dumps(ids)
+        )
+        await conn.close()
+    else:
+        with sqlite3.connect(store_url) as conn:
+            conn.execute("UPDATE jobs SET after_ids = ? WHERE id = 'b'", (json.dumps(ids),))
+    deps = await store.dependencies("b")
+    assert len(deps) == 40_001 and deps[0] == Dependency("a", JobState.PENDING)
+    assert deps[-1] == Dependency("gone-39999", None)
