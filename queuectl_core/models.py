@@ -102,6 +102,23 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class Added:
+    """What enqueueing one spec gave: a new job, or the unfinished job holding its unique key."""
+
+    job: Job
+    #: False when nothing was created because ``job`` already held the spec's unique key.
+    created: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One job another waits for, as it stands now (``state`` None: purged since)."""
+
+    id: str
+    state: JobState | None
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One started run of a job (output is fetched separately; it can be large)."""
 

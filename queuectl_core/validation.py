@@ -26,6 +26,8 @@ FIELDS = {
     "queue",
     "env",
     "cwd",
+    "after",
+    "unique_key",
 }
 QUEUE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _DURATION_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
@@ -114,14 +116,18 @@ def _check_text(value: str, field: str) -> str:
     return value
 
 
-def _check_id(value: object) -> str:
+def _check_id(value: object, field: str = "id") -> str:
+    """A job id (``field`` "after": one named by a dependency list)."""
+    what = "id" if field == "id" else f"{field} id"
     if not isinstance(value, str) or not value:
-        raise InvalidInput("id must be a non-empty string")
-    _check_text(value, "id")
+        raise InvalidInput(f"{what} must be a non-empty string")
+    _check_text(value, what)
     if len(value) > 200:
-        raise InvalidInput(f"id is longer than 200 characters ({len(value)})")
+        raise InvalidInput(f"{what} is longer than 200 characters ({len(value)})")
     if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
-        raise InvalidInput(f"id must not contain whitespace or control characters: {spell(value)}")
+        raise InvalidInput(
+            f"{what} must not contain whitespace or control characters: {spell(value)}"
+        )
     return value
 
 
@@ -163,6 +169,25 @@ def _check_env(value: object) -> dict[str, str]:
     return dict(value)
 
 
+def _check_after(value: object, job_id: str | None) -> tuple[str, ...]:
+    """A job id or a list of them (DESIGN §10); naming the job itself is a cycle."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise InvalidInput(f"after must be a job id or a list of job ids, got {spell(value)}")
+    ids = tuple(dict.fromkeys(_check_id(item, "after") for item in items))
+    if job_id is not None and job_id in ids:
+        raise InvalidInput(f"job {spell(job_id)} cannot run after itself")
+    return ids
+
+
+def _check_key(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise InvalidInput(f"unique_key must be a string of 1-200 characters, got {spell(value)}")
+    return _check_text(value, "unique_key")
+
+
 def spec_from_object(data: object) -> JobSpec:
     """Validate one decoded JSON value as a job."""
     if not isinstance(data, dict):
@@ -193,9 +218,10 @@ def spec_from_object(data: object) -> JobSpec:
     if cwd is not None:
         _check_text(cwd, "cwd")
     max_retries = data.get("max_retries")
+    job_id = _check_id(data["id"]) if data.get("id") is not None else None
     return JobSpec(
         command=command,
-        id=_check_id(data["id"]) if data.get("id") is not None else None,
+        id=job_id,
         max_retries=None
         if max_retries is None
         else _check_int(max_retries, "max_retries", 0, MAX_RETRIES_LIMIT),
@@ -207,6 +233,8 @@ def spec_from_object(data: object) -> JobSpec:
         queue=queue,
         env=_check_env(data.get("env", {})),
         cwd=cwd,
+        after=_check_after(data["after"], job_id) if data.get("after") is not None else (),
+        unique_key=_check_key(data.get("unique_key")),
     )
 
 

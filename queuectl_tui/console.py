@@ -10,7 +10,15 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from queuectl_core.models import Attempt, Job, JobState, Output, QueueInfo, WorkerInfo
+from queuectl_core.models import (
+    Attempt,
+    Dependency,
+    Job,
+    JobState,
+    Output,
+    QueueInfo,
+    WorkerInfo,
+)
 from queuectl_core.processes import RunningJob
 from queuectl_core.schedule_model import Schedule
 from queuectl_tui.snapshot import Snapshot
@@ -33,6 +41,7 @@ class Reads(Protocol):
         self, *, state: JobState | None = None, search: str | None = None
     ) -> int: ...
     async def attempts(self, job_id: str) -> list[Attempt]: ...
+    async def dependencies(self, job_id: str) -> list[Dependency]: ...
     async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...
     async def running_jobs(self) -> list[RunningJob]: ...
     # What the detail's "why" line reads (``why_facts.WhyReads``).

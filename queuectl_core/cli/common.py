@@ -141,6 +141,8 @@ def job_dict(job: Job, *, with_env: bool = True) -> dict[str, Any]:
         "last_error": job.last_error,
         "worker_id": job.worker_id,
         "cwd": job.cwd,
+        "after": list(job.after),
+        "unique_key": job.unique_key,
         "schedule": job.schedule,
     }
     if with_env:

@@ -19,8 +19,16 @@ Examples:
   queuectl enqueue '{"command": "./backup.sh", "priority": 10, "max_retries": 5}'
   queuectl enqueue --command 'make report' --delay 5m --queue reports
   queuectl enqueue --file jobs.jsonl          # one JSON object per line, all or nothing
+  queuectl enqueue -c 'make deploy' --after build --after test   # once both completed
+  queuectl enqueue -c './sync.sh' --unique-key sync   # nothing new while a sync is unfinished
   generate-jobs | queuectl enqueue -          # JSON Lines on stdin
 """
+
+
+#: Flags that only go with --command (the JSON forms carry these as fields).
+FLAG_FIELDS = (
+    "id", "priority", "max_retries", "timeout", "delay", "run_at", "env", "after", "unique_key",
+)  # fmt: skip
 
 
 def _read_file(path: str) -> list[str]:
@@ -39,8 +47,8 @@ def _stdin_lines() -> list[str]:
 
 def _from_flags(flags: dict[str, Any]) -> JobSpec:
     data: dict[str, Any] = {"command": flags["command"]}
-    for name in ("id", "priority", "max_retries", "queue", "cwd"):
-        if flags[name] is not None:
+    for name in ("id", "priority", "max_retries", "queue", "cwd", "unique_key"):
+        if flags.get(name) is not None:
             data[name] = flags[name]
     if flags["timeout"] is not None:
         data["timeout"] = flags["timeout"]
@@ -48,6 +56,8 @@ def _from_flags(flags: dict[str, Any]) -> JobSpec:
         data["delay"] = flags["delay"]
     if flags["run_at"] is not None:
         data["run_at"] = flags["run_at"]
+    if flags.get("after"):
+        data["after"] = list(flags["after"])
     if flags["env"]:
         env = {}
         for item in flags["env"]:
@@ -64,10 +74,10 @@ def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> l
     forms = sum(x is not None for x in (job, file, flags["command"]))
     if forms != 1:
         raise InvalidInput("give exactly one of: a JSON job, --file FILE, '-' (stdin), --command")
-    if flags["command"] is None and any(
-        flags[k] for k in ("id", "priority", "max_retries", "timeout", "delay", "run_at", "env")
-    ):
-        raise InvalidInput("--id, --priority, ... go with --command; put them in the JSON instead")
+    if flags["command"] is None and any(flags.get(k) for k in FLAG_FIELDS):
+        raise InvalidInput(
+            "--id, --priority, --after, ... go with --command; put them in the JSON instead"
+        )
     if file is not None:
         lines = _stdin_lines() if file == "-" else _read_file(file)
         specs = list(parse_lines(lines))
@@ -97,10 +107,22 @@ def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> l
 @click.option("--queue", "-q", help="Queue name (default 'default').")
 @click.option("--env", "-e", multiple=True, metavar="NAME=VALUE", help="Environment (repeatable).")
 @click.option("--cwd", help="Working directory for the command.")
+@click.option(
+    "--after", multiple=True, metavar="ID", help="Run once job ID completed (repeatable)."
+)
+@click.option(
+    "--unique-key", metavar="KEY", help="Create nothing while a job with KEY is unfinished."
+)
 @click.pass_context
 def enqueue(ctx: click.Context, /, job: str | None, file: str | None, **flags: Any) -> None:
     """Add jobs to the queue; prints the id of each new job."""
     flags["id"] = flags.pop("id_")
     specs = collect_specs(job, file, flags)
-    jobs = with_store(ctx, lambda store: store.enqueue(specs), create=True)
-    sys.stdout.write("".join(f"{j.id}\n" for j in jobs))
+    added = with_store(ctx, lambda store: store.add_jobs(specs), create=True)
+    sys.stdout.write("".join(f"{a.job.id}\n" for a in added))
+    for item in added:
+        if not item.created:
+            sys.stderr.write(
+                f"queuectl: note: job {item.job.id!r} holds unique key "
+                f"{item.job.unique_key!r} and is not finished; nothing new enqueued\n"
+            )

@@ -22,7 +22,7 @@ from queuectl_core.cli.common import (
 from queuectl_core.errors import JobNotFound
 from queuectl_core.lifecycle import is_claimable
 from queuectl_core.liveness import process_gone
-from queuectl_core.models import Job, JobSort, JobState, WorkerInfo
+from queuectl_core.models import Dependency, Job, JobSort, JobState, WorkerInfo
 from queuectl_core.present import relative
 from queuectl_core.store.base import Store, describe
 
@@ -174,11 +174,12 @@ def list_jobs(
     table(JOB_HEADERS, job_rows(jobs), state_col=1)
 
 
-async def _load(store: Store, job_id: str) -> tuple[Job, list]:  # type: ignore[type-arg]
+async def _load(store: Store, job_id: str) -> tuple[Job, list, list[Dependency]]:  # type: ignore[type-arg]
     job = await store.get_job(job_id)
     if job is None:
         raise JobNotFound(f"no job with id {job_id!r}")
-    return job, await store.attempts(job_id)
+    deps = await store.dependencies(job_id) if job.after else []
+    return job, await store.attempts(job_id), deps
 
 
 @click.command(epilog=examples("queuectl show job1", "queuectl show job1 --json | jq .history"))
@@ -187,7 +188,7 @@ async def _load(store: Store, job_id: str) -> tuple[Job, list]:  # type: ignore[
 @click.pass_context
 def show(ctx: click.Context, job_id: str, as_json: bool) -> None:
     """A job's fields and attempt history."""
-    job, history = with_store(ctx, lambda store: _load(store, job_id))
+    job, history, deps = with_store(ctx, lambda store: _load(store, job_id))
     if as_json:
         print_json({**job_dict(job), "history": [attempt_dict(a) for a in history]})
         return
@@ -196,6 +197,7 @@ def show(ctx: click.Context, job_id: str, as_json: bool) -> None:
     data = job_dict(job)
     data["attempts"] = f"{job.attempts} of {job.max_attempts}"
     data["env"] = " ".join(f"{k}={v}" for k, v in job.env.items())
+    data["after"] = ", ".join(f"{d.id} ({d.state or 'purged'})" for d in deps)
     pairs([(k, v) for k, v in data.items()])
     if history:
         click.echo("")

@@ -17,8 +17,9 @@ _CLAIMABLE = sql_states(CLAIMABLE_STATES)
 
 SQLITE_JOBS_AHEAD = f"""
 SELECT count(*) FROM (
-    SELECT 1 FROM jobs AS a INDEXED BY jobs_ready, jobs AS me
+    SELECT 1 FROM jobs AS a INDEXED BY jobs_queue_ready, jobs AS me
     WHERE me.id = :id AND a.state IN {_CLAIMABLE} AND a.queue = me.queue AND a.run_at <= :now
+      AND a.waiting = 0  -- jobs waiting on dependencies are not ahead (and not in jobs_ready)
       AND (a.priority > me.priority OR (a.priority = me.priority AND a.seq < me.seq))
     LIMIT {AHEAD_CAP}
 )
@@ -29,6 +30,7 @@ SELECT count(*) FROM (
     SELECT 1 FROM jobs AS a, jobs AS me
     WHERE me.id = $1 AND a.state IN {_CLAIMABLE} AND a.queue = me.queue
       AND a.run_at <= coalesce($2::float8, extract(epoch from clock_timestamp()))
+      AND a.waiting = 0
       AND (a.priority > me.priority OR (a.priority = me.priority AND a.seq < me.seq))
     LIMIT {AHEAD_CAP}
 ) AS ahead

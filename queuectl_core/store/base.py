@@ -12,7 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from queuectl_core.config import Config
 from queuectl_core.models import (
+    Added,
     Attempt,
+    Dependency,
     Finish,
     Heartbeat,
     Job,
@@ -62,6 +64,17 @@ class OperatorStore(StoreHandle, Protocol):
 
     async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
         """All or nothing. Raises DuplicateJob naming the first id that exists."""
+        ...
+
+    async def add_jobs(self, specs: Sequence[JobSpec]) -> list[Added]:
+        """``enqueue`` that also says, per spec, whether a job was created: a spec whose
+        ``unique_key`` an unfinished job holds (or an earlier spec of the batch took) creates
+        nothing and gives that job. Dependencies (``after``) must exist or come earlier in the
+        batch: JobNotFound otherwise, and nothing is written."""
+        ...
+
+    async def dependencies(self, job_id: str) -> list[Dependency]:
+        """The jobs ``job_id`` waits for (its ``after``), each with its current state."""
         ...
 
     async def get_job(self, job_id: str) -> Job | None: ...

@@ -30,6 +30,8 @@ CONNECT_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 60.0
 #: counts() folds the delta log into the base rows once it holds this many rows.
 FOLD_THRESHOLD = 1000
+#: Transactions aborted as deadlock victims are run again, at most this many times in all.
+DEADLOCK_TRIES = 3
 SERVER_SETTINGS = {"search_path": sql.SCHEMA, "application_name": "queuectl", "jit": "off"}
 _LOST = (
     OSError,  # includes ConnectionError and TimeoutError
@@ -149,8 +151,27 @@ class PgBase:
 
         Reads (``retry``) get one more try on a fresh connection: the first may have been a
         pooled connection the server had already closed. Writes are not replayed, since their
-        commit status is unknown; the caller sees ``StoreUnavailable``.
+        commit status is unknown; the caller sees ``StoreUnavailable``. A deadlock victim is
+        run again: dependency triggers lock dependents' rows in finish order, so two batches
+        can cross, and PostgreSQL aborted the whole transaction (or, with ``tx`` False, the one
+        statement such a function runs), so nothing was written.
         """
+        for _ in range(DEADLOCK_TRIES - 1):
+            try:
+                return await self._run_once(fn, tx=tx, retry=retry)
+            except asyncpg.DeadlockDetectedError:
+                continue
+        try:
+            return await self._run_once(fn, tx=tx, retry=retry)
+        except asyncpg.DeadlockDetectedError:
+            raise StoreUnavailable(
+                f"PostgreSQL at {self._where} kept reporting deadlocks; try again"
+            ) from None
+
+    async def _run_once(
+        self, fn: Callable[[Conn], Awaitable[T]], *, tx: bool = True, retry: bool = False
+    ) -> T:
+        """One try of ``_run`` (a deadlock passes through, to be run again)."""
         for attempt in range(2 if retry else 1):
             try:
                 async with self._pool.acquire() as conn:

@@ -15,10 +15,12 @@ from queuectl_core.lifecycle import (
     RETRYABLE_STATES,
     UNFINISHED_STATES,
 )
-from queuectl_core.models import Job, JobSort, JobSpec, JobState
+from queuectl_core.models import Added, Dependency, Job, JobSort, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
+from queuectl_core.store.deps import key_taken, uses_links
 from queuectl_core.store.postgres_base import FOLD_THRESHOLD, Conn, PgBase
+from queuectl_core.store.postgres_deps import add_linked, after_retry, dependencies
 from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
 
 
@@ -30,6 +32,9 @@ class PgJobs(PgBase):
     """Operations of producers, operators and the console; each is one transaction."""
 
     async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
+        return [added.job for added in await self.add_jobs(specs)]
+
+    async def add_jobs(self, specs: Sequence[JobSpec]) -> list[Added]:
         if not specs:
             return []
         config = await self.get_config()
@@ -47,6 +52,9 @@ class PgJobs(PgBase):
             ):
                 column.append(value)
 
+        if uses_links(specs):
+            return await self._add_linked(specs, columns, ids)
+
         async def write(conn: Conn) -> float:
             return float(await conn.fetchval(sql.INSERT_JOBS, self._now_param(), *columns))
 
@@ -55,7 +63,7 @@ class PgJobs(PgBase):
         except asyncpg.UniqueViolationError:
             await self._raise_duplicate(ids)
             raise
-        return [
+        jobs = [
             Job(
                 job_id,
                 spec.command,
@@ -75,6 +83,21 @@ class PgJobs(PgBase):
                 ids, specs, columns[3], columns[4], columns[5], columns[6], strict=True
             )
         ]
+        return [Added(job) for job in jobs]
+
+    async def _add_linked(
+        self, specs: Sequence[JobSpec], columns: list[list[Any]], ids: list[str]
+    ) -> list[Added]:
+        async def write(conn: Conn) -> list[Added]:
+            return await add_linked(conn, specs, columns, self._now_param())
+
+        try:
+            return await self._run(write)
+        except asyncpg.UniqueViolationError:
+            await self._raise_duplicate(ids)
+
+    async def dependencies(self, job_id: str) -> list[Dependency]:
+        return await self._run(lambda conn: dependencies(conn, job_id), tx=False, retry=True)
 
     async def _raise_duplicate(self, ids: Sequence[str]) -> NoReturn:
         rows = await self._read(sql.EXISTING_IDS, list(ids))
@@ -139,12 +162,28 @@ class PgJobs(PgBase):
 
         async def write(conn: Conn) -> list[Job]:
             jobs = await self._load_for_change(conn, job_ids, allowed, "retried")
-            return await self._change(conn, sql.RETRY, await self._db_now(conn), jobs)
+            now = await self._db_now(conn)
+            try:
+                await self._change(conn, sql.RETRY, now, jobs)
+            except asyncpg.UniqueViolationError:
+                raise key_taken([job.id for job in jobs]) from None
+            await after_retry(conn, now, [job.id for job in jobs])
+            rows = await conn.fetch(sql.SELECT_JOBS, [job.id for job in jobs])
+            by_id = {job.id: job for job in map(job_from_row, rows)}
+            return [by_id[job.id] for job in jobs]
 
         return await self._run(write)
 
     async def retry_all_dead(self) -> int:
-        return await self._execute(sql.RETRY_ALL_DEAD, self._now_param())
+        async def write(conn: Conn) -> int:
+            try:
+                status: str = await conn.execute(sql.RETRY_ALL_DEAD, self._now_param())
+            except asyncpg.UniqueViolationError:
+                raise key_taken(None) from None
+            await after_retry(conn, self._now_param(), None)
+            return int(status.rsplit(" ", 1)[-1])
+
+        return await self._run(write)
 
     async def purge(self, states: Sequence[JobState], finished_before: float) -> int:
         return await self._execute(

@@ -239,6 +239,65 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_queue_ready ON jobs (queue, priority DESC, seq)
         WHERE state IN ('pending', 'failed');
     """,
+    """
+    -- dependencies and unique jobs (DESIGN §10): `waiting` counts a job's dependencies that
+    -- are not completed (the claim takes only waiting = 0); `dependents` is a hint that some
+    -- job names this one, so the trigger's WHEN (evaluated without calling PL/pgSQL) keeps
+    -- the finish of a job nobody depends on exactly as it was.
+    ALTER TABLE jobs ADD COLUMN waiting integer NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN dependents integer NOT NULL DEFAULT 0;
+    CREATE TABLE job_deps (
+        job_id text NOT NULL,
+        dep_id text NOT NULL,
+        PRIMARY KEY (job_id, dep_id)
+    );
+    CREATE INDEX job_deps_dep ON job_deps (dep_id);
+    -- One unfinished job per key, enforced here (not by a read-then-write).
+    CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
+        WHERE unique_key IS NOT NULL AND state IN ('pending', 'processing', 'failed');
+    -- The claim's indexes hold only jobs with nothing left to wait for.
+    DROP INDEX jobs_ready;
+    CREATE INDEX jobs_ready ON jobs (priority DESC, seq)
+        WHERE state IN ('pending', 'failed') AND waiting = 0;
+    DROP INDEX jobs_due;
+    CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('pending', 'failed') AND waiting = 0;
+    DROP INDEX jobs_queue_ready;
+    CREATE INDEX jobs_queue_ready ON jobs (queue, priority DESC, seq)
+        WHERE state IN ('pending', 'failed') AND waiting = 0;
+    -- Entering or leaving 'completed' moves the dependents' counters (a release wakes the
+    -- workers); ending dead or cancelled cancels the dependents still waiting, whose own
+    -- trigger then cancels theirs: the cascade is the trigger firing down the graph.
+    CREATE FUNCTION jobs_deps_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF new.state = 'completed' OR old.state = 'completed' THEN
+            UPDATE queuectl.jobs
+                SET waiting = waiting + CASE WHEN new.state = 'completed' THEN -1 ELSE 1 END
+                WHERE id IN (SELECT job_id FROM queuectl.job_deps WHERE dep_id = new.id);
+            IF new.state = 'completed' THEN
+                PERFORM pg_notify('queuectl_work', '');
+            END IF;
+        END IF;
+        IF new.state IN ('dead', 'cancelled') THEN
+            UPDATE queuectl.jobs SET state = 'cancelled', finished_at = new.updated_at,
+                updated_at = new.updated_at, lease_expires_at = NULL,
+                last_error = 'dependency ' || new.id || ' is ' || new.state
+                WHERE id IN (SELECT job_id FROM queuectl.job_deps WHERE dep_id = new.id)
+                    AND state IN ('pending', 'failed');
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER jobs_deps AFTER UPDATE OF state ON jobs FOR EACH ROW
+        WHEN (new.dependents > 0 AND old.state <> new.state
+              AND (old.state = 'completed' OR new.state IN ('completed', 'dead', 'cancelled')))
+        EXECUTE FUNCTION jobs_deps_changed();
+    CREATE FUNCTION jobs_deps_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM queuectl.job_deps WHERE job_id = old.id;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER jobs_deps_forget AFTER DELETE ON jobs FOR EACH ROW
+        WHEN (old.after_ids IS NOT NULL) EXECUTE FUNCTION jobs_deps_forget();
+    """,
 ]
 
 

@@ -82,6 +82,7 @@ picked AS MATERIALIZED (
     WHERE state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
       AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
       AND (SELECT rules FROM gate) = 0
+      AND waiting = 0  -- dependencies (DESIGN §10): also in jobs_ready's WHERE, keep both
     ORDER BY priority DESC, seq
     LIMIT $3
     FOR UPDATE SKIP LOCKED
@@ -133,9 +134,10 @@ RULED_PLAN_LOCKED = f"{RULED_PLAN}; SELECT pg_advisory_xact_lock({LIMITS_LOCK})"
 # last row is NULL. Needs WITH RECURSIVE.
 _WAITING_QUEUES = f"""
 waiting(queue) AS (
-    (SELECT queue FROM jobs WHERE state IN {CLAIMABLE} ORDER BY queue LIMIT 1)
+    (SELECT queue FROM jobs WHERE state IN {CLAIMABLE} AND waiting = 0 ORDER BY queue LIMIT 1)
     UNION ALL
-    SELECT (SELECT j.queue FROM jobs j WHERE j.state IN {CLAIMABLE} AND j.queue > w.queue
+    SELECT (SELECT j.queue FROM jobs j
+            WHERE j.state IN {CLAIMABLE} AND j.waiting = 0 AND j.queue > w.queue
             ORDER BY j.queue LIMIT 1)
     FROM waiting w WHERE w.queue IS NOT NULL
 )"""
@@ -156,7 +158,8 @@ room AS MATERIALIZED (
 picked AS MATERIALIZED (
     SELECT c.seq FROM room r CROSS JOIN LATERAL (
         SELECT seq, priority FROM jobs
-        WHERE queue = r.queue AND state IN {CLAIMABLE} AND run_at <= (SELECT now FROM t)
+        WHERE queue = r.queue AND state IN {CLAIMABLE} AND waiting = 0
+          AND run_at <= (SELECT now FROM t)
         ORDER BY priority DESC, seq
         LIMIT greatest(r.n, 0)
         FOR UPDATE SKIP LOCKED
@@ -441,7 +444,7 @@ DELETE FROM workers WHERE id = $1
 """
 
 NEXT_DUE = f"""
-SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND ($1::text[] IS NULL OR
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND waiting = 0 AND ($1::text[] IS NULL OR
 queue = ANY($1::text[]))
 """
 
@@ -454,7 +457,7 @@ SELECT EXISTS (SELECT 1 FROM queues WHERE paused OR concurrency > 0)
 # again and again (it polls instead), and due jobs of other queues are the claim's (it just found
 # none). Walks jobs_due from $2 on, so a paused backlog of due jobs is never read.
 NEXT_DUE_LATER = f"""
-SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND run_at > $2
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND waiting = 0 AND run_at > $2
 AND ($1::text[] IS NULL OR queue = ANY($1::text[])) AND queue NOT IN (
     SELECT name FROM queues WHERE paused OR (concurrency > 0 AND concurrency <= (
         SELECT count(*) FROM jobs p WHERE p.state = 'processing' AND p.queue = queues.name)))
@@ -568,3 +571,72 @@ ON CONFLICT (name, queue, label) DO UPDATE SET n = counters.n + excluded.n
 LIVE_WORKER_COUNT = """
 SELECT count(*) FROM workers WHERE heartbeat_at > $1
 """
+
+# --- dependencies and unique jobs (DESIGN §10) ----------------------------------------------
+
+#: Lock the dependencies (in id order, so two enqueues cannot deadlock on them), mark them as
+#: having a dependent (the hint the trigger's WHEN reads) and read their current states: a
+#: dependency finishing concurrently either commits first (we read it completed) or waits for
+#: us (its trigger then sees our edge). Ids it does not return do not exist.
+MARK_DEPS = """
+WITH x AS (SELECT id FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE)
+UPDATE jobs j SET dependents = j.dependents + 1 FROM x WHERE j.id = x.id
+RETURNING j.id, j.state
+"""
+
+#: One job of a batch that uses dependencies or unique keys. A key held by an unfinished job
+#: inserts nothing (the partial unique index decides, also against concurrent enqueues).
+INSERT_JOB = f"""
+WITH {T}
+INSERT INTO jobs (id, command, state, queue, priority, max_retries, timeout, run_at,
+                  created_at, updated_at, env, cwd, after_ids, unique_key, waiting)
+SELECT $2::text, $3::text, 'pending', $4::text, $5::int, $6::int, $7::float8,
+       coalesce($8::float8, t.now + coalesce($11::float8, 0)), t.now, t.now, $9::jsonb,
+       $10::text, $12::text, $13::text, $14::int
+FROM t
+ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN {UNFINISHED} DO NOTHING
+RETURNING {JOB_COLUMNS}
+"""
+
+KEY_HOLDER = f"""
+SELECT {JOB_COLUMNS} FROM jobs WHERE unique_key = $1 AND state IN {UNFINISHED}
+"""
+
+INSERT_DEPS = """
+INSERT INTO job_deps (job_id, dep_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING
+"""
+
+#: Jobs waiting on a dead or cancelled dependency are cancelled (their own dependents follow,
+#: by trigger). $2: the jobs to look at (NULL: every job with dependencies).
+CANCEL_ORPHANS = f"""
+WITH {T}
+UPDATE jobs j SET state = 'cancelled', finished_at = t.now, updated_at = t.now,
+    lease_expires_at = NULL, last_error = (
+        SELECT 'dependency ' || p.id || ' is ' || p.state
+        FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+        WHERE d.job_id = j.id AND p.state IN ('dead', 'cancelled') ORDER BY p.id LIMIT 1)
+FROM t
+WHERE ($2::text[] IS NULL OR j.id = ANY($2::text[])) AND j.after_ids IS NOT NULL
+    AND j.state IN ('pending', 'failed') AND EXISTS (
+        SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+        WHERE d.job_id = j.id AND p.state IN ('dead', 'cancelled'))
+"""
+
+#: After a retry: count again what each waiting job waits for (a purged dependency no longer
+#: holds it back; a retried one holds it back again).
+RECOUNT_WAITING = """
+UPDATE jobs j SET waiting = c.n
+FROM (
+    SELECT w.seq, (SELECT count(*) FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+                   WHERE d.job_id = w.id AND p.state <> 'completed') AS n
+    FROM jobs w WHERE w.state IN ('pending', 'failed') AND w.after_ids IS NOT NULL
+) c
+WHERE j.seq = c.seq AND j.waiting <> c.n
+"""
+
+#: The states of a job's dependencies (its ``after``); a purged one is absent.
+STATES_OF = """
+SELECT id, state FROM jobs WHERE id = ANY($1::text[])
+"""
+
+SELECT_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1::text[])"

@@ -7,14 +7,13 @@ import sqlite3
 from collections.abc import Sequence
 
 from queuectl_core import wake
-from queuectl_core.errors import (
-    DuplicateJob,
-)
+from queuectl_core.errors import DuplicateJob, QueueError
 from queuectl_core.ids import new_job_ids
 from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
-from queuectl_core.models import Job, JobSort, JobSpec, JobState
+from queuectl_core.models import Added, Dependency, Job, JobSort, JobSpec, JobState
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
+from queuectl_core.store.deps import key_taken, uses_links
 from queuectl_core.store.rows import (
     duplicate_message,
     job_filters,
@@ -27,6 +26,7 @@ from queuectl_core.store.sqlite_base import (
     read_config,
     sqlite_mark,
 )
+from queuectl_core.store.sqlite_deps import add_linked, after_retry, dependencies
 from queuectl_core.store.sqlite_queues import unfinished_unpaused
 
 
@@ -35,46 +35,47 @@ class SqliteJobs(SqliteBase):
 
     # --- producers and operators ------------------------------------------------------------
     async def enqueue(self, specs: Sequence[JobSpec]) -> list[Job]:
-        def write(conn: Conn) -> list[Job]:
+        return [added.job for added in await self.add_jobs(specs)]
+
+    async def add_jobs(self, specs: Sequence[JobSpec]) -> list[Added]:
+        def write(conn: Conn) -> list[Added]:
             config = read_config(conn)
             now = self._clock()
             ids = new_job_ids(len(specs))
-            rows = []
+            rows, fresh = [], []
             for spec, new_id in zip(specs, ids, strict=True):
                 retries, timeout = job_retries(spec, config), job_timeout(spec, config)
                 run_at = spec.run_at if spec.run_at is not None else now + (spec.delay or 0.0)
                 env = json.dumps(spec.env) if spec.env else "{}"
-                head = (spec.id or new_id, spec.command, spec.queue, spec.priority, retries)
+                job_id = spec.id or new_id
+                head = (job_id, spec.command, spec.queue, spec.priority, retries)
                 rows.append((*head, timeout, run_at, now, now, env, spec.cwd))
+                fresh.append(
+                    Job(job_id, spec.command, JobState.PENDING, spec.queue, spec.priority, 0,
+                        retries, timeout, run_at, now, now, spec.env, spec.cwd)
+                )  # fmt: skip
             conn.execute("SAVEPOINT batch")
             try:
-                _insert(conn, rows)
+                if uses_links(specs):
+                    added = add_linked(conn, specs, rows, now)
+                else:
+                    _insert(conn, rows)
+                    added = [Added(job) for job in fresh]
             except sqlite3.IntegrityError:
                 # Undo this batch's rows first, or they would look like the existing ones.
                 conn.execute("ROLLBACK TO batch")
                 raise DuplicateJob(_duplicate_message(conn, [row[0] for row in rows])) from None
+            except QueueError:
+                conn.execute("ROLLBACK TO batch")
+                raise
             conn.execute("RELEASE batch")
             self._notify_local(conn, wake.WORK)
-            return [
-                Job(
-                    r[0],
-                    r[1],
-                    JobState.PENDING,
-                    r[2],
-                    r[3],
-                    0,
-                    r[4],
-                    r[5],
-                    r[6],
-                    now,
-                    now,
-                    s.env,
-                    s.cwd,
-                )
-                for r, s in zip(rows, specs, strict=True)
-            ]
+            return added
 
         return await self._tx(write)
+
+    async def dependencies(self, job_id: str) -> list[Dependency]:
+        return await self._read(lambda conn: dependencies(conn, job_id))
 
     async def get_job(self, job_id: str) -> Job | None:
         def read(conn: Conn) -> Job | None:
@@ -162,13 +163,15 @@ class SqliteJobs(SqliteBase):
         def write(conn: Conn) -> list[Job]:
             now = self._clock()
             jobs = self._load_for_change(conn, job_ids, allowed, "retried")
-            for job in jobs:
-                # A final job starts over with a full set of attempts; a failed one skips its wait.
-                reset = job.state != JobState.FAILED
-                conn.execute(
-                    sql.RETRY,
-                    (now, now, reset, job.id),
-                )
+            try:
+                for job in jobs:
+                    # A final job starts over with a full set of attempts; a failed one only
+                    # skips its wait.
+                    reset = job.state != JobState.FAILED
+                    conn.execute(sql.RETRY, (now, now, reset, job.id))
+            except sqlite3.IntegrityError:
+                raise key_taken([job.id for job in jobs]) from None
+            after_retry(conn, now)
             self._notify_local(conn, wake.WORK)
             return [self._reload(conn, job.id) for job in jobs]
 
@@ -177,10 +180,11 @@ class SqliteJobs(SqliteBase):
     async def retry_all_dead(self) -> int:
         def write(conn: Conn) -> int:
             now = self._clock()
-            count = conn.execute(
-                sql.RETRY_ALL_DEAD,
-                (now, now),
-            ).rowcount
+            try:
+                count = conn.execute(sql.RETRY_ALL_DEAD, (now, now)).rowcount
+            except sqlite3.IntegrityError:
+                raise key_taken(None) from None
+            after_retry(conn, now)
             if count:
                 self._notify_local(conn, wake.WORK)
             return count

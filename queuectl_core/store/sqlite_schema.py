@@ -197,6 +197,71 @@ MIGRATIONS: list[str] = [
     CREATE INDEX jobs_queue_ready ON jobs (queue, priority DESC, seq)
         WHERE state IN ('pending', 'failed');
     """,
+    """
+    -- dependencies and unique jobs (DESIGN §10): `waiting` counts a job's dependencies that
+    -- are not completed (the claim takes only waiting = 0); `dependents` is a hint that some
+    -- job names this one, so finishing a job nobody depends on runs no dependency SQL at all.
+    ALTER TABLE jobs ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN dependents INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE job_deps (
+        job_id TEXT NOT NULL,
+        dep_id TEXT NOT NULL,
+        PRIMARY KEY (job_id, dep_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX job_deps_dep ON job_deps(dep_id);
+    -- One unfinished job per key, enforced here (not by a read-then-write).
+    CREATE UNIQUE INDEX jobs_unique_key ON jobs(unique_key)
+        WHERE unique_key IS NOT NULL AND state IN ('pending', 'processing', 'failed');
+    -- The claim's indexes hold only jobs with nothing left to wait for.
+    DROP INDEX jobs_ready;
+    CREATE INDEX jobs_ready ON jobs(priority DESC, seq)
+        WHERE state IN ('pending', 'failed') AND waiting = 0;
+    DROP INDEX jobs_due;
+    CREATE INDEX jobs_due ON jobs(run_at) WHERE state IN ('pending', 'failed') AND waiting = 0;
+    DROP INDEX jobs_queue_ready;
+    CREATE INDEX jobs_queue_ready ON jobs (queue, priority DESC, seq)
+        WHERE state IN ('pending', 'failed') AND waiting = 0;
+    -- A job entering or leaving 'completed' moves its dependents' counters.
+    CREATE TRIGGER jobs_deps_release AFTER UPDATE OF state ON jobs
+    WHEN new.dependents > 0 AND old.state != new.state
+        AND (old.state = 'completed' OR new.state = 'completed') BEGIN
+        UPDATE jobs SET waiting = waiting + (CASE WHEN new.state = 'completed' THEN -1 ELSE 1 END)
+        WHERE id IN (SELECT job_id FROM job_deps WHERE dep_id = new.id);
+    END;
+    -- A dead or cancelled job cancels what waits on it, all the way down (recursive triggers
+    -- are off in SQLite, so the walk is one recursive query). Each job names the dependency
+    -- that stopped it: the dead job for its direct dependents, a cancelled one further down.
+    CREATE TRIGGER jobs_deps_cancel AFTER UPDATE OF state ON jobs
+    WHEN new.dependents > 0 AND old.state != new.state
+        AND new.state IN ('dead', 'cancelled') BEGIN
+        UPDATE jobs SET state = 'cancelled', finished_at = new.updated_at,
+            updated_at = new.updated_at, lease_expires_at = NULL,
+            last_error = (
+            WITH RECURSIVE down(id) AS (
+                SELECT job_id FROM job_deps WHERE dep_id = new.id
+                UNION
+                SELECT d.job_id FROM job_deps d JOIN down ON d.dep_id = down.id
+                JOIN jobs j ON j.id = down.id WHERE j.state NOT IN ('completed', 'processing')
+            )
+            SELECT 'dependency ' || d.dep_id || ' is '
+                || CASE WHEN d.dep_id = new.id THEN new.state ELSE 'cancelled' END
+            FROM job_deps d WHERE d.job_id = jobs.id
+                AND (d.dep_id = new.id OR d.dep_id IN (SELECT id FROM down))
+            ORDER BY d.dep_id != new.id, d.dep_id LIMIT 1)
+        WHERE state IN ('pending', 'failed') AND id IN (
+            WITH RECURSIVE down(id) AS (
+                SELECT job_id FROM job_deps WHERE dep_id = new.id
+                UNION
+                SELECT d.job_id FROM job_deps d JOIN down ON d.dep_id = down.id
+                JOIN jobs j ON j.id = down.id WHERE j.state NOT IN ('completed', 'processing')
+            )
+            SELECT id FROM down);
+    END;
+    CREATE TRIGGER jobs_deps_forget AFTER DELETE ON jobs
+    WHEN old.after_ids IS NOT NULL BEGIN
+        DELETE FROM job_deps WHERE job_id = old.id;
+    END;
+    """,
 ]
 
 

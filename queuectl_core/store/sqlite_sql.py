@@ -52,6 +52,7 @@ CLAIM = f"""{_CLAIM_SET}
 WHERE seq IN (
     SELECT seq FROM jobs INDEXED BY jobs_ready
     WHERE state IN {CLAIMABLE} AND run_at <= :now {{queue_filter}}
+        AND waiting = 0  -- dependencies (DESIGN §10): also in jobs_ready's WHERE, keep both
     ORDER BY priority DESC, seq LIMIT :limit
 )
 RETURNING {JOB_COLUMNS}
@@ -65,13 +66,14 @@ SELECT name, paused, concurrency FROM queues WHERE paused OR concurrency > 0
 
 # The next queue (by name) after ? with waiting jobs: one index probe.
 NEXT_WAITING_QUEUE = f"""
-SELECT min(queue) FROM jobs INDEXED BY jobs_queue_ready WHERE state IN {CLAIMABLE} AND queue > ?
+SELECT min(queue) FROM jobs INDEXED BY jobs_queue_ready
+WHERE state IN {CLAIMABLE} AND waiting = 0 AND queue > ?
 """
 
 # One queue's due jobs in claim order.
 QUEUE_CANDIDATES = f"""
 SELECT priority, seq FROM jobs INDEXED BY jobs_queue_ready
-WHERE queue = ? AND state IN {CLAIMABLE} AND run_at <= ?
+WHERE queue = ? AND state IN {CLAIMABLE} AND waiting = 0 AND run_at <= ?
 ORDER BY priority DESC, seq LIMIT ?
 """
 
@@ -240,7 +242,7 @@ SELECT 1 FROM jobs WHERE id = ?
 """
 
 NEXT_DUE = f"""
-SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
+SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE} AND waiting = 0
 """
 
 # With queue rules in force, only jobs due later, outside blocked queues: a blocked queue's due
@@ -249,7 +251,7 @@ SELECT min(run_at) FROM jobs WHERE state IN {CLAIMABLE}
 # backlog of due jobs is never read.
 NEXT_DUE_LATER = f"""
 SELECT min(run_at) FROM jobs INDEXED BY jobs_due
-WHERE state IN {CLAIMABLE} AND run_at > ? AND queue NOT IN ({_BLOCKED_QUEUES})
+WHERE state IN {CLAIMABLE} AND waiting = 0 AND run_at > ? AND queue NOT IN ({_BLOCKED_QUEUES})
 """
 
 REGISTER_WORKER = """
@@ -317,7 +319,8 @@ PROCESSING_IN_ANY = """
 SELECT 1 FROM jobs WHERE state = 'processing' {queue_filter} LIMIT 1
 """
 WAITING_IN = f"""
-SELECT 1 FROM jobs INDEXED BY jobs_queue_ready WHERE queue = ? AND state IN {CLAIMABLE} LIMIT 1
+SELECT 1 FROM jobs INDEXED BY jobs_queue_ready
+WHERE queue = ? AND state IN {CLAIMABLE} AND waiting = 0 LIMIT 1
 """
 
 # --- process view, operator signals, Prometheus figures (issue 12) ---------------------------
@@ -374,4 +377,58 @@ SELECT name, queue, label, n FROM counters
 
 LIVE_WORKER_COUNT = """
 SELECT count(*) FROM workers WHERE heartbeat_at > ?
+"""
+
+# --- dependencies and unique jobs (DESIGN §10) ----------------------------------------------
+
+#: Mark the dependencies as having a dependent (the hint the triggers' WHEN reads) and read
+#: their states in the same statement; ids it does not return do not exist.
+MARK_DEPS = """
+UPDATE jobs SET dependents = dependents + 1 WHERE id IN ({marks}) RETURNING id, state
+"""
+
+#: One job of a batch that uses dependencies or unique keys (``INSERT_COLUMNS`` + 3 values).
+#: A key held by an unfinished job inserts nothing (the partial unique index decides).
+INSERT_JOB = f"""
+INSERT INTO jobs (state, {", ".join(INSERT_COLUMNS)}, after_ids, unique_key, waiting)
+VALUES ('pending'{", ?" * (len(INSERT_COLUMNS) + 3)})
+ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN {UNFINISHED} DO NOTHING
+RETURNING {JOB_COLUMNS}
+"""
+
+KEY_HOLDER = f"""
+SELECT {JOB_COLUMNS} FROM jobs WHERE unique_key = ? AND state IN {UNFINISHED}
+"""
+
+INSERT_DEP = """
+INSERT OR IGNORE INTO job_deps (job_id, dep_id) VALUES (?, ?)
+"""
+
+#: Jobs waiting on a dead or cancelled dependency are cancelled (their own dependents follow,
+#: by trigger). {scope}: which jobs to look at (new ones, or all after a retry).
+CANCEL_ORPHANS = """
+UPDATE jobs SET state = 'cancelled', finished_at = :now, updated_at = :now,
+    lease_expires_at = NULL, last_error = (
+        SELECT 'dependency ' || p.id || ' is ' || p.state
+        FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+        WHERE d.job_id = jobs.id AND p.state IN ('dead', 'cancelled') ORDER BY p.id LIMIT 1)
+WHERE {scope} AND state IN ('pending', 'failed') AND EXISTS (
+    SELECT 1 FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+    WHERE d.job_id = jobs.id AND p.state IN ('dead', 'cancelled'))
+"""
+
+#: After a retry: count again what each waiting job waits for (a purged dependency no longer
+#: holds it back; a retried one holds it back again).
+RECOUNT_WAITING = """
+UPDATE jobs SET waiting = (
+    SELECT count(*) FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+    WHERE d.job_id = jobs.id AND p.state != 'completed')
+WHERE state IN ('pending', 'failed') AND after_ids IS NOT NULL AND waiting != (
+    SELECT count(*) FROM job_deps d JOIN jobs p ON p.id = d.dep_id
+    WHERE d.job_id = jobs.id AND p.state != 'completed')
+"""
+
+#: The states of a job's dependencies (its ``after``); a purged one is absent.
+STATES_OF = """
+SELECT id, state FROM jobs WHERE id IN ({marks})
 """

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from queuectl_core.lifecycle import CANCELLABLE_STATES, FINAL_STATES, RETRYABLE_STATES
-from queuectl_core.models import Attempt, Job, JobState, Output
+from queuectl_core.models import Attempt, Dependency, Job, JobState, Output
 from queuectl_core.present import duration, exit_text, relative
 from queuectl_core.why import Reason, explain
 from queuectl_core.why_facts import gather
@@ -52,6 +52,7 @@ class DetailScreen(LiveScreen):
         self.attempt: int | None = None  # None: the latest
         self.job: Job | None = None
         self._attempts: list[Attempt] = []
+        self._deps: list[Dependency] = []
         self._output: Output | None = None
         self._fields_shown: tuple[object, ...] | None = None
         self._why: list[Reason] = []
@@ -78,6 +79,8 @@ class DetailScreen(LiveScreen):
             if first and self.job is not None and self.job.state == JobState.PROCESSING:
                 self.follow = True  # a running job opens at the tail of its live output
             self._attempts = await reads.attempts(self.job_id) if self.job else []
+            has_deps = self.job is not None and self.job.after
+            self._deps = await reads.dependencies(self.job_id) if has_deps else []
             self._show_attempts(now)
             if self._output is None or self._output_live():
                 await self._load_output()
@@ -121,12 +124,13 @@ class DetailScreen(LiveScreen):
             return
         job = self.job
         moments = (job.created_at, job.run_at, job.started_at, job.finished_at)
-        shown = (job, self.size.width, self.app.theme, tuple(relative(m, now) for m in moments))
+        ages = tuple(relative(m, now) for m in moments)
+        shown = (job, self.size.width, self.app.theme, ages, tuple(self._deps))
         if shown == self._fields_shown:
             return  # nothing visible moved: an idle detail writes nothing to the terminal
         self._fields_shown = shown
         style = state_style(self.app, job.state)
-        fields.update(job_fields(job, now, style, self.size.width))
+        fields.update(job_fields(job, now, style, self.size.width, self._deps))
 
     def _show_attempts(self, now: float) -> None:
         table = self.query_one("#attempts", DataTable)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from queuectl_core.models import Job
+from queuectl_core.models import Dependency, Job
 from queuectl_core.present import exit_text, relative, timestamp
 from queuectl_tui.text import clean_line
 
@@ -19,8 +21,26 @@ def _time(moment: float | None, now: float, wide: bool) -> Text:
     return Text.assemble(timestamp(moment), (f"  {relative(moment, now)}", "dim"))
 
 
-def job_fields(job: Job, now: float, state_style: str, width: int) -> Group:
-    """A grid of label/value pairs, two per row; timestamps only when ``width`` allows."""
+def _after(deps: Sequence[Dependency]) -> Text:
+    """Each dependency with its current state (``purged``: no longer in the store)."""
+    shown = Text()
+    for index, dep in enumerate(deps):
+        if index:
+            shown.append("  ")
+        shown.append(clean_line(dep.id, 200))
+        state = str(dep.state) if dep.state is not None else "purged"
+        style = "bold" if dep.state is not None and dep.state != "completed" else "dim"
+        shown.append(f" {state}", style=style)
+    return shown
+
+
+def job_fields(
+    job: Job, now: float, state_style: str, width: int, deps: Sequence[Dependency] = ()
+) -> Group:
+    """A grid of label/value pairs, two per row; timestamps only when ``width`` allows.
+
+    ``deps``: the job's dependencies with their states; the "after" and "key" rows appear only
+    for jobs that have them."""
     wide = width >= 110
     env = " ".join(f"{k}={v}" for k, v in sorted(job.env.items())) or "-"
     pairs: list[tuple[str, Text]] = [
@@ -41,6 +61,10 @@ def job_fields(job: Job, now: float, state_style: str, width: int) -> Group:
         ("cwd", Text(clean_line(job.cwd or "(worker's)", 500))),
         ("env", Text(clean_line(env, 500))),
     ]
+    if job.unique_key is not None:
+        pairs.append(("key", Text(clean_line(job.unique_key, 200))))
+    if job.after:
+        pairs.append(("after", _after(deps) if deps else Text(clean_line(" ".join(job.after)))))
     grid = Table.grid(padding=(0, 1), expand=True)
     for _ in range(2):
         grid.add_column(style="bold", no_wrap=True, min_width=8)
