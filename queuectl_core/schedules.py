@@ -15,6 +15,7 @@ import logging
 
 from queuectl_core.errors import StoreUnavailable
 from queuectl_core.store.base import Store
+from queuectl_core.waits import wait_event
 
 log = logging.getLogger("queuectl.schedules")
 #: Sleep at most this long between looks at the schedules table, wake-ups or not (seconds).
@@ -51,9 +52,7 @@ class Firer:
             self._wake.clear()
             timeout = await self._look()
             began = loop.time()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
+            if not await wait_event(self._wake, timeout):
                 continue  # the next fire time (or the poll interval) came
             # Woken: every enqueue sends the same wake-up, so let a burst of them pass as one
             # look, but never sleep past the fire time already known.

@@ -34,6 +34,7 @@ from queuectl_core.schedules import Firer
 from queuectl_core.store.base import Store
 from queuectl_core.supervisor import Journal
 from queuectl_core.validation import QUEUE_RE
+from queuectl_core.waits import wait_event
 from queuectl_core.wake import WakeKind
 from queuectl_core.worklog import report_finished
 
@@ -265,8 +266,7 @@ class WorkerPool:
         return timeout
 
     async def _sleep(self, timeout: float | None) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+        await wait_event(self._wake, timeout)
 
     # --- running ----------------------------------------------------------------------------
     def _start(self, job: Job) -> None:
@@ -329,8 +329,7 @@ class WorkerPool:
             if early is None:
                 await asyncio.sleep(delay())
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(early.wait(), delay())
+            await wait_event(early, delay())
 
     def _beat_delay(self) -> float:
         return self.config.heartbeat_interval

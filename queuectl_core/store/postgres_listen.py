@@ -17,6 +17,7 @@ import asyncpg
 
 from queuectl_core.store.base import WakeCallback
 from queuectl_core.store.postgres_sql import CONTROL_CHANNEL, WORK_CHANNEL
+from queuectl_core.waits import wait_event
 from queuectl_core.wake import WakeKind
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,7 @@ class PgListener:
     async def _watch(self, lost: asyncio.Event) -> None:
         """Return once the connection is gone or stops answering pings."""
         while not lost.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), PING_INTERVAL)
+            if await wait_event(lost, PING_INTERVAL):
                 return
             try:
                 await self._conn.execute("SELECT 1", timeout=PING_INTERVAL)
