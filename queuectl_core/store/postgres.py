@@ -16,13 +16,14 @@ from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.common import merged_config, parse_setting
 from queuectl_core.store.metrics import build_metrics
 from queuectl_core.store.postgres_base import Conn
+from queuectl_core.store.postgres_insight import PgInsight
 from queuectl_core.store.postgres_jobs import PgJobs
 from queuectl_core.store.postgres_procs import PgProcs
 from queuectl_core.store.postgres_workers import PgWorkers
 from queuectl_core.store.rows import attempt_from_row
 
 
-class PostgresStore(PgJobs, PgWorkers, PgProcs):
+class PostgresStore(PgJobs, PgWorkers, PgProcs, PgInsight):
     """``Store`` on a PostgreSQL database. Open with ``await PostgresStore.open(url)``."""
 
     # --- config -----------------------------------------------------------------------------

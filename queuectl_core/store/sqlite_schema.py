@@ -162,6 +162,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN unique_key TEXT;
     ALTER TABLE jobs ADD COLUMN schedule TEXT;
     """,
+    """
+    -- insight (failures, bulk actions, search): `list --since/--until` reads a window of
+    -- created_at without walking every job
+    CREATE INDEX jobs_created ON jobs(created_at);
+    """,
 ]
 
 
