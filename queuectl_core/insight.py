@@ -9,7 +9,6 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from queuectl_core.fingerprint import fingerprint
 from queuectl_core.models import JobState
 
 #: The states ``queuectl failures`` reads: failed (waiting out a backoff) and dead.
@@ -81,6 +80,10 @@ class FailureGroup:
 
 def group_failures(rows: Iterable[FailureRow]) -> list[FailureGroup]:
     """Groups, biggest first (then most recent); jobs in a group oldest failure first."""
+    # Here, not at the top: ``list`` and ``cancel`` import this module and never group, and
+    # compiling the fingerprint's patterns would cost every one of their runs.
+    from queuectl_core.fingerprint import fingerprint
+
     shapes: dict[tuple[str | None, str], tuple[str, str]] = {}
     members: dict[str, list[FailureRow]] = {}
     examples: dict[str, str] = {}

@@ -48,6 +48,7 @@ COMMANDS = {
     "purge": "admin:purge",
     "top": "procs:top",
     "signal": "procs:signal_job",
+    "failures": "insight:failures",
 }
 
 
