@@ -23,6 +23,11 @@ class BulkAction(enum.StrEnum):
     CANCEL = "cancel"
     PURGE = "purge"
 
+    @property
+    def done(self) -> str:
+        """The verb as a result: ``retried 12 jobs``."""
+        return {"retry": "retried", "cancel": "cancelled", "purge": "purged"}[self.value]
+
 
 @dataclass(frozen=True, slots=True)
 class JobFilter:

@@ -24,7 +24,6 @@ DURATION = re.compile(r"\s*\d+(?:\.\d+)?\s*[smhd]\s*")
 F = TypeVar("F", bound=Callable[..., Any])
 
 FILTERS = "--state, --queue, --search, --group"
-PAST = {BulkAction.RETRY: "retried", BulkAction.CANCEL: "cancelled", BulkAction.PURGE: "purged"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,4 +134,4 @@ def run_bulk(
     if dry_run:
         click.echo(f"would {action} {count_text(count)}")
     else:
-        click.echo(f"{PAST[action]} {count_text(count)}")
+        click.echo(f"{action.done} {count_text(count)}")
