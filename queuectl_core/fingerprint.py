@@ -15,17 +15,24 @@ import re
 STDERR_TAIL = 2000
 #: A masked line longer than this is cut (a minified blob should not make a unique group).
 LINE_LIMIT = 200
+#: Only this much of a line is read (masking is regex work; a 1 MB line must stay cheap).
+LINE_INPUT = 1000
 
-_RULES: list[tuple[re.Pattern[str], str]] = [
+#: A rule's precondition meaning "the text holds a digit".
+DIGIT = ""
+#: Each rule: pattern, replacement, and substrings one of which the text must hold for the
+#: pattern to have a chance (checking them first makes masking ~2x cheaper).
+_RULES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     # uuids first: their digit runs would otherwise become numbers.
     (
         re.compile(
             r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
         ),
         "<uuid>",
+        ("-",),
     ),
     # URLs as a whole: the host, port and path of one endpoint vary together.
-    (re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+"), "<url>"),
+    (re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+"), "<url>", ("://",)),
     # Dates and times: 2026-01-02, 2026-01-02T03:04:05.678Z, 03:04:05, 12/31/2026.
     (
         re.compile(
@@ -34,29 +41,31 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
         ),
         "<time>",
+        (DIGIT,),
     ),
     # Paths: absolute, ./ ../ ~/, or relative with a file extension (but not HTTP/1.1).
-    (re.compile(r"(?<![\w.<>])(?:~|\.{1,2})?/[^\s:'\",;()\[\]]*"), "<path>"),
-    (re.compile(r"\b(?!HTTP/)[\w.-]+(?:/[\w.-]+)+\.\w+\b"), "<path>"),
+    (re.compile(r"(?<![\w.<>])(?:~|\.{1,2})?/[^\s:'\",;()\[\]]*"), "<path>", ("/",)),
+    (re.compile(r"\b(?!HTTP/)[\w.-]+(?:/[\w.-]+)+\.\w+\b"), "<path>", ("/",)),
     # Quoted values: 'x', "x" (a quote after a letter is an apostrophe: can't).
-    (re.compile(r"(?<![A-Za-z])'[^'\n]*'"), "'<v>'"),
-    (re.compile(r'"[^"\n]*"'), '"<v>"'),
+    (re.compile(r"(?<![A-Za-z])'[^'\n]*'"), "'<v>'", ("'",)),
+    (re.compile(r'"[^"\n]*"'), '"<v>"', ('"',)),
     # Addresses: ip:port, [v6]:port, host:port.
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), "<addr>"),
-    (re.compile(r"\[[0-9A-Fa-f:.]+\](?::\d{1,5})?"), "<addr>"),
-    (re.compile(r"(?<![\w/.-])[A-Za-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b"), "<addr>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), "<addr>", (DIGIT,)),
+    (re.compile(r"\[[0-9A-Fa-f:.]+\](?::\d{1,5})?"), "<addr>", ("[",)),
+    (re.compile(r"(?<![\w/.-])[A-Za-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b"), "<addr>", (DIGIT,)),
     # A host named after "to", "host", "resolve", "from", "connect": curl's and friends' phrasing.
     (
         re.compile(
             r"(?i)\b(to|host|resolve|from|connect)(:?\s+)(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b"
         ),
         r"\1\2<addr>",
+        (".", "localhost"),
     ),
     # Hex: 0x..., and hash-like runs of 8+ hex digits holding a digit.
-    (re.compile(r"\b0[xX][0-9a-fA-F]+\b"), "<hex>"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"), "<hex>"),
+    (re.compile(r"\b0[xX][0-9a-fA-F]+\b"), "<hex>", ("0x", "0X")),
+    (re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"), "<hex>", (DIGIT,)),
     # Ids: long tokens mixing letters and digits (ulids, job ids, request ids).
-    (re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{12,}\b"), "<id>"),
+    (re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{12,}\b"), "<id>", (DIGIT,)),
 ]
 
 # Numbers that tell failures apart stay: an exit status, an HTTP status, errno, a signal.
@@ -72,6 +81,7 @@ _KEEP = (
 _NUMBER = r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?:[a-zA-Z%µ]{1,3})?(?![\w.])"
 _NUMBERS = re.compile(f"(?P<keep>{_KEEP})|(?P<num>{_NUMBER})")
 _SPACE = re.compile(r"\s+")
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _number(match: re.Match[str]) -> str:
@@ -81,10 +91,13 @@ def _number(match: re.Match[str]) -> str:
 
 def mask(line: str) -> str:
     """One line with what varies between occurrences masked (see the module's docstring)."""
-    text = line.strip()
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
-    text = _NUMBERS.sub(_number, text)
+    text = line.strip()[:LINE_INPUT]
+    digits = _ANY_DIGIT.search(text) is not None
+    for pattern, replacement, needs in _RULES:
+        if any(n in text if n else digits for n in needs):
+            text = pattern.sub(replacement, text)
+    if digits:
+        text = _NUMBERS.sub(_number, text)
     text = _SPACE.sub(" ", text)
     return text[:LINE_LIMIT]
 
