@@ -12,6 +12,9 @@ from queuectl_core.moments import iso
 from queuectl_core.present import relative
 from queuectl_core.store.base import Store
 
+#: The failure pattern is the point of the table: it may be wider than other commands' cells.
+EXAMPLE_WIDTH = 110
+
 
 def group_dict(group: FailureGroup) -> dict[str, object]:
     return {
@@ -69,4 +72,5 @@ def failures(ctx: click.Context, queue: str | None, as_json: bool) -> None:
             )
             for g in groups
         ],
+        max_cell=EXAMPLE_WIDTH,
     )

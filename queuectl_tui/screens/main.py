@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from rich.text import Text
 from textual import on
@@ -36,6 +37,10 @@ VIEWS: list[tuple[JobState | None, str]] = [
 SEARCH_COUNT_TTL = 10.0
 #: Typing pauses this long before a search runs (a search scans the store).
 SEARCH_DEBOUNCE = 0.25
+#: A page that took longer than this (seconds) to load waits SLOW_BACKOFF times as long before
+#: the refresh loop loads it again.
+SLOW_LOAD = 0.2
+SLOW_BACKOFF = 10
 
 
 class MainScreen(JobControls):
@@ -71,6 +76,7 @@ class MainScreen(JobControls):
         self.first_row = 0
         self.total_rows = 0
         self._search_count: tuple[tuple[object, ...], int, float] | None = None
+        self._next_refresh = 0.0
 
     def compose(self) -> ComposeResult:
         yield CountsPane(id="counts-pane")
@@ -88,11 +94,14 @@ class MainScreen(JobControls):
         return self.query_one(JobTable)
 
     # --- loading -----------------------------------------------------------------------------
-    async def reload(self, changed: bool) -> None:
+    async def reload(self, changed: bool, *, asked: bool = False) -> None:
+        """``asked``: the operator moved, searched or sorted (never throttled)."""
         reads, now = self.console.reads, self.console.clock()
-        if not changed and self.table.row_count:
+        quiet = not asked and time.monotonic() < self._next_refresh
+        if (not changed or quiet) and self.table.row_count:
             self.table.tick(now)
             return
+        started = time.monotonic()
         request = self._request()
         state = VIEWS[self.view_index][0]
         jobs = await reads.list_jobs(
@@ -105,11 +114,15 @@ class MainScreen(JobControls):
             where=self.extra_filter(),
         )
         total = await self._count(state, now)
+        # A slow page (an unindexed sort at a million jobs) is refreshed at most every 10x its
+        # cost, so a busy store does not keep the store thread reading the same page.
+        cost = time.monotonic() - started
+        self._next_refresh = started + SLOW_BACKOFF * cost if cost > SLOW_LOAD else 0.0
         if request != self._request():
             return  # a newer request superseded this one
         if not jobs and self.first_row > 0:
             self.first_row = max(0, total - WINDOW)
-            await self.reload(True)
+            await self.reload(True, asked=asked)
             return
         self.total_rows = total
         self.table.more_above = self.first_row > 0
@@ -177,7 +190,7 @@ class MainScreen(JobControls):
             if delay:
                 await asyncio.sleep(delay)
             await self.console.ready.wait()  # keys typed while the store is still opening
-            await self.reload(True)
+            await self.reload(True, asked=True)
             if cursor is not None:
                 self.table.select_row(cursor)
 
