@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from queuectl_core.insight import BulkAction
+from queuectl_core.insight import BulkAction, FailureGroup
 from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
 from queuectl_core.models import JobState
 from queuectl_core.present import thousands
@@ -171,6 +171,12 @@ class MainScreen(JobControls):
 
     def render_views(self) -> None:
         self._render_views()
+
+    def show_group(self, group: FailureGroup) -> None:
+        """A failure group's jobs may be failed and dead: show them in the All view."""
+        self.view_index = 0
+        self.table.show_errors(False)
+        super().show_group(group)
 
     def view_state(self) -> JobState | None:
         return VIEWS[self.view_index][0]

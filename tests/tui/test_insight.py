@@ -51,7 +51,7 @@ async def test_failures_view_lists_groups_and_shows_a_groups_jobs(
 ) -> None:
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await press(pilot, "F")
+        await press(pilot, "6", "F")  # from the DLQ view: a group shows in All
         screen = app.screen
         assert isinstance(screen, FailuresScreen)
         groups = screen.query_one("#groups", DataTable)
