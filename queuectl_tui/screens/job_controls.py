@@ -98,15 +98,15 @@ class JobControls(LiveScreen):
     def describe_filters(self, bar: Text) -> None:
         """The views bar's tail: queue, group, sort and selection, when not the defaults."""
         if self.queue is not None:
-            bar.append(f"  queue {clean_line(self.queue, 20)}", style="bold")
+            bar.append(f" queue={clean_line(self.queue, 20)}", style="bold")
         if self.group is not None:
-            bar.append(f"  group {self.group.fingerprint}", style="bold")
+            bar.append(f" group={self.group.fingerprint[:8]}", style="bold")
         if (self.sort, self.descending) != (JobSort.CREATED, True):
-            bar.append(f"  sort {self.sort} {'↓' if self.descending else '↑'}")
+            bar.append(f" sort={self.sort}{'↓' if self.descending else '↑'}")
         if self.all_matching:
-            bar.append("  all selected", style="reverse")
+            bar.append(" ✓all", style="reverse")
         elif self.marked:
-            bar.append(f"  {thousands(len(self.marked))} selected", style="reverse")
+            bar.append(f" ✓{thousands(len(self.marked))}", style="reverse")
 
     def render_views(self) -> None:
         """Redraw the views bar (the subclass renders it)."""

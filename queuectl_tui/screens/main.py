@@ -165,8 +165,9 @@ class MainScreen(JobControls):
         where = (
             f"{thousands(self.first_row + 1)}-{thousands(self.first_row + rows)}" if rows else "0"
         )
-        bar.append(f"  {where} of {thousands(self.total_rows)}")
+        # Filters before the count: at 80 columns the bar's tail is cut, and they matter more.
         self.describe_filters(bar)
+        bar.append(f"  {where} of {thousands(self.total_rows)}")
         self.query_one("#views", Static).update(bar)
 
     def render_views(self) -> None:
