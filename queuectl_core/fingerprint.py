@@ -51,7 +51,7 @@ _RULES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     (re.compile(r'"[^"\n]*"'), '"<v>"', ('"',)),
     # Addresses: ip:port, [v6]:port, host:port.
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), "<addr>", (DIGIT,)),
-    (re.compile(r"\[[0-9A-Fa-f:.]+\](?::\d{1,5})?"), "<addr>", ("[",)),
+    (re.compile(r"\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\](?::\d{1,5})?"), "<addr>", ("[",)),
     (re.compile(r"(?<![\w/.-])[A-Za-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b"), "<addr>", (DIGIT,)),
     # A host named after "to", "host", "resolve", "from", "connect": curl's and friends' phrasing.
     (
@@ -102,19 +102,28 @@ def mask(line: str) -> str:
     return text[:LINE_LIMIT]
 
 
+_FAILURE_WORDS = re.compile(
+    r"(?i)error|exception|fatal|fail|refused|denied|not found|no such|panic|abort|killed"
+    r"|timed? ?out|cannot|can't|unable|invalid|unavailable"
+)
+
+
 def _is_frame(line: str) -> bool:
     """A traceback's frame or code line, or its header: where, not what, it failed."""
     return line[:1].isspace() or line.startswith("Traceback (most recent call last)")
 
 
 def stderr_line(stderr: str) -> str:
-    """The line of stderr that says how the command failed: the last non-blank line that is
-    not a traceback frame (so a Python traceback gives its ``Type: message`` line)."""
+    """The line of stderr that says how the command failed: of the non-blank lines that are not
+    traceback frames, the last that names a failure (error, exception, failed, refused, ...),
+    else the last one. A Python traceback gives its ``Type: message`` line; Node's crash its
+    ``Error: ...`` line, not the ``Node.js v20.1.0`` trailer printed after it."""
     lines = [line for line in stderr.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if not _is_frame(line):
+    said = [line for line in lines if not _is_frame(line)]
+    for line in reversed(said):
+        if _FAILURE_WORDS.search(line):
             return line
-    return lines[-1] if lines else ""
+    return said[-1] if said else (lines[-1] if lines else "")
 
 
 def pattern(error: str | None, stderr: str | None) -> str:

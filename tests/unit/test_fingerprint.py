@@ -24,6 +24,28 @@ def traceback(path: str, line: int, code: str, last: str) -> str:
     )
 
 
+def node(path: str, line: int, error: str) -> str:
+    return (
+        f"{path}:{line}\n    throw new Error(msg);\n    ^\n\n{error}\n"
+        f"    at sync ({path}:{line}:11)\n    at Object.<anonymous> ({path}:{line + 3}:1)\n\n"
+        "Node.js v20.11.1\n"
+    )
+
+
+def go_panic(index: int, length: int, pointer: str, where: str) -> str:
+    return (
+        f"panic: runtime error: index out of range [{index}] with length {length}\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{where} +{pointer}\nexit status 2\n"
+    )
+
+
+def java(order: str, line: int) -> str:
+    return (
+        'Exception in thread "main" java.lang.IllegalStateException: no stock for ' + order + "\n"
+        f"\tat com.shop.Stock.take(Stock.java:{line})\n\tat com.shop.Main.main(Main.java:9)\n"
+    )
+
+
 SAME_FAILURE = {
     "connection refused": [
         (
@@ -137,6 +159,15 @@ SAME_FAILURE = {
             "2026-02-28 01:02:03 ERROR job 01JD3KQQQQQQQ1 failed (request 3f2a9c1e-1111-2222-3333-dddd55556666)",
         ),
     ],
+    "node crash": [
+        ("exit 1", node(f"/app/job{n}.js", n, f"Error: cannot sync account {n * 7}"))
+        for n in range(1, 6)
+    ],
+    "go panic": [
+        ("exit 2", go_panic(n, n + 2, f"0xc0000{n}a000", f"/src/w{n}/main.go:{10 * n}"))
+        for n in range(1, 6)
+    ],
+    "java": [("exit 1", java(f"order-{n}", n * 11)) for n in range(1, 6)],
     "segfault": [
         ("exit 139", "segfault at 0x7ffd1234abcd ip 00007f3a2b1c0d0e sp 00007ffd1234ab00 error 4"),
         ("exit 139", "segfault at 0x10 ip 00007f3a2b1c9999 sp 00007ffd12340000 error 4"),
@@ -181,6 +212,8 @@ def test_different_failures_stay_apart() -> None:
         (("exit 1", "killed by signal 9"), ("exit 1", "killed by signal 15")),
         (("exit 1", "ValueError: bad 'x'"), ("exit 1", "KeyError: 'x'")),
         (("command not found", ""), ("exit 127", "")),
+        (("exit 1", node("/a.js", 1, "Error: boom")), ("exit 1", node("/a.js", 1, "TypeError: x"))),
+        (("exit 2", go_panic(1, 2, "0x1", "/m.go:1")), ("exit 2", "panic: assignment to nil map")),
     ],
 )
 def test_meaningful_numbers_and_words_keep_failures_apart(
