@@ -16,7 +16,6 @@ from textual.app import App
 from textual.screen import Screen
 
 from queuectl_core.errors import QueueError
-from queuectl_core.insight import BulkAction
 from queuectl_core.models import JobSpec, JobState
 from queuectl_core.present import thousands
 from queuectl_core.processes import ENDING_SIGNALS, JobSignal
@@ -24,13 +23,13 @@ from queuectl_core.signalling import outcome, send_signal
 from queuectl_core.store.base import Store
 from queuectl_tui import requests as rq
 from queuectl_tui.hosting import HostedWorkers
+from queuectl_tui.operator_bulk import BulkOperations
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.confirm import ConfirmScreen
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.enqueue import EnqueueScreen
 from queuectl_tui.screens.failures import FailuresScreen
 from queuectl_tui.screens.help import HelpScreen
-from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.processes import ProcessesScreen, SignalPicker
 from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
 from queuectl_tui.screens.workers import WorkersScreen
@@ -40,17 +39,11 @@ from queuectl_tui.text import clean_line
 T = TypeVar("T")
 R = TypeVar("R", bound=rq.Request)
 Handler = Callable[["Operator", rq.Request], Awaitable[None] | None]
-#: What each bulk action does to the jobs it matches (the confirm's second line).
-BULK_RULES = {
-    BulkAction.RETRY: "Dead, cancelled and completed start over; failed ones run now.",
-    BulkAction.CANCEL: "Pending and failed stop; running ones have their process tree killed.",
-    BulkAction.PURGE: "Finished ones are deleted with their history and output.",
-}
 #: How long the console waits for a worker to deliver a signal (seconds).
 SIGNAL_TIMEOUT = 10.0
 
 
-class Operator:
+class Operator(BulkOperations):
     """Carries out requests for ``app`` over the store it opened."""
 
     def __init__(
@@ -197,38 +190,6 @@ class Operator:
             )
 
         self.app.push_screen(SignalPicker(job_id, request.command), picked)
-
-    async def bulk(self, request: rq.BulkRequested) -> None:
-        """Count what the filter matches, confirm showing the count (default No), change."""
-        store, action, where = self._store(), request.action, request.where
-        try:
-            count = await store.change_matching(action, where, dry_run=True)
-        except QueueError as exc:
-            self.app.notify(str(exc), title="failed", severity="error", markup=False)
-            return
-        label = clean_line(request.label, 60)
-        if not count:
-            self.app.notify(f"no job to {action} in {label}", markup=False)
-            return
-        jobs = f"{thousands(count)} job{'s' * (count != 1)}"
-        question = Text.assemble(f"{action.title()} ", (jobs, "bold"), f" of {label}?\n")
-        question.append(BULK_RULES[action], style="italic")
-        self._confirm(
-            f"{action.title()} {jobs}",
-            question,
-            action.title(),
-            lambda: self.act(
-                lambda: store.change_matching(action, where),
-                lambda n: f"{action.done} {thousands(n)} job{'s' * (n != 1)}",
-            ),
-        )
-
-    def show_group(self, request: rq.GroupJobsRequested) -> None:
-        if isinstance(self.app.screen, FailuresScreen):
-            self.app.pop_screen()
-        for screen in self.app.screen_stack:
-            if isinstance(screen, MainScreen):
-                screen.show_group(request.group)
 
     # --- this console's own workers ----------------------------------------------------------
     async def start_workers(self, _: rq.WorkersStartRequested) -> None:
