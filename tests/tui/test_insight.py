@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 from queuectl_core.models import JobSpec, JobState
 from queuectl_core.store.base import Store
 from queuectl_tui.app import QueueApp
+from queuectl_tui.palette import commands_for
 from queuectl_tui.screens.confirm import ConfirmScreen
 from queuectl_tui.screens.failures import FailuresScreen
 from queuectl_tui.screens.main import MainScreen
@@ -192,3 +193,15 @@ async def test_copy_id_and_enqueue_command(app: QueueApp, store: Store) -> None:
             "max_retries": 3,
             "env": {"A": "b"},
         }
+
+
+async def test_palette_offers_the_insight_keys(app: QueueApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = {command.title for command in commands_for(app, app.screen)}
+        for name in ("Failures view", "Select all matching", "Sort by next column", "Copy job id"):
+            assert name in titles
+        assert "Focus Previous" not in titles  # Textual's own bindings stay out
+        await press(pilot, "F")
+        titles = {command.title for command in commands_for(app, app.screen)}
+        assert {"Retry group", "Purge group", "Show jobs"} <= titles
