@@ -157,7 +157,7 @@ def plans(path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         query = sqlite_insight.FAILURE_ROWS.format(queue="")
-        for label, sql, params in [
+        queries: list[tuple[str, str, list[object]]] = [
             ("failure rows", query, []),
             (
                 "list --since",
@@ -175,7 +175,8 @@ def plans(path: Path) -> None:
                 "id IN (SELECT value FROM json_each(?))",
                 ['["a", "b"]'],
             ),
-        ]:
+        ]
+        for label, sql, params in queries:
             plan = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
             print(f"  plan, {label}: " + "; ".join(row[-1] for row in plan))
     finally:

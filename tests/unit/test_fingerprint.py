@@ -4,12 +4,14 @@ failures stay apart."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from queuectl_core.fingerprint import fingerprint, mask, stderr_line
 
 
-def prints(variants: list[tuple[str | None, str]]) -> set[str]:
+def prints(variants: Sequence[tuple[str | None, str]]) -> set[str]:
     return {fingerprint(error, stderr)[0] for error, stderr in variants}
 
 
