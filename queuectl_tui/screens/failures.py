@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +16,9 @@ from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line, inert
 from queuectl_tui.widgets.key_footer import KeyFooter
 
+#: Seconds between regroupings at least, and how many times a regrouping's cost to wait.
+MIN_INTERVAL = 2.0
+LOAD_BACKOFF = 10
 #: (key, label, width); the failure pattern takes what is left.
 _COLUMNS = [("count", "jobs", 6), ("queues", "queues", 14), ("last", "last seen", 10)]
 
@@ -35,6 +40,9 @@ class FailuresScreen(LiveScreen):
         super().__init__()
         self.groups: list[FailureGroup] = []
         self._shown: list[tuple[str, list[Text]]] | None = None
+        self._next_load = 0.0
+        #: The store changed since the last grouping (regrouped once the wait is over).
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="failures-title")
@@ -56,8 +64,15 @@ class FailuresScreen(LiveScreen):
         return self.groups[table.cursor_row]
 
     async def reload(self, changed: bool) -> None:
-        if changed or self._shown is None:
+        # Grouping is CPU work on the event loop (~30 µs a failed job): on a busy store with
+        # thousands of failures, regroup at most every 10x its cost (and every 2 s at most).
+        self._stale = self._stale or changed
+        if self._shown is None or (self._stale and time.monotonic() >= self._next_load):
+            self._stale = False
+            started = time.monotonic()
             self.groups = group_failures(await self.console.reads.failure_rows())
+            cost = time.monotonic() - started
+            self._next_load = started + max(MIN_INTERVAL, LOAD_BACKOFF * cost)
         now = self.console.clock()
         rows = [(g.fingerprint, self._cells(g, now)) for g in self.groups]
         if rows != self._shown:
@@ -110,6 +125,7 @@ class FailuresScreen(LiveScreen):
         if (group := self.selected) is not None:
             where = JobFilter(ids=group.jobs)
             label = f"failure group {group.fingerprint}"
+            self._next_load = 0.0  # regroup as soon as our own write lands
             self.post_message(rq.BulkRequested(action, where, label))
 
     def action_retry(self) -> None:
