@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from queuectl_core.cli.common import state_choice, with_store
-from queuectl_core.errors import InvalidInput
-from queuectl_core.insight import BulkAction, JobFilter, group_failures
+from queuectl_core.errors import InvalidInput, QueueError
+from queuectl_core.insight import BulkAction, FailureGroup, JobFilter, group_failures
 from queuectl_core.models import JobState
 from queuectl_core.store.base import Store
 from queuectl_core.validation import parse_duration, parse_time
@@ -55,7 +56,10 @@ def filter_options(*, state: bool = True) -> Callable[[F], F]:
         options = [
             click.option("--dry-run", is_flag=True, help="Only count the jobs it would change."),
             click.option(
-                "--group", metavar="FINGERPRINT", help="Jobs of this failure group (failures)."
+                "--group",
+                metavar="FINGERPRINT",
+                shell_complete=complete_groups,
+                help="Jobs of this failure group (failures).",
             ),
             click.option("--search", help="Jobs whose id or command contains this text."),
             click.option("--queue", "-q", help="Jobs in this queue."),
@@ -90,6 +94,25 @@ def moment_option(ctx: click.Context, param: click.Parameter, value: str | None)
         return parse_time(value, label)
     except InvalidInput as exc:
         raise click.BadParameter(str(exc).removeprefix(f"{label} "), ctx, param) from None
+
+
+def complete_groups(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion: the fingerprints of the current failure groups, biggest first."""
+
+    async def read(store: Store) -> list[FailureGroup]:
+        return group_failures(await store.failure_rows())
+
+    try:
+        groups = with_store(ctx, read)
+    except (QueueError, OSError):
+        return []  # no store, or not reachable: complete nothing rather than print an error
+    return [
+        CompletionItem(g.fingerprint, help=f"{g.count} jobs: {g.example}"[:80])
+        for g in groups
+        if g.fingerprint.startswith(incomplete)
+    ]
 
 
 def count_text(count: int) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from helpers import enqueue, job, procs_matching, run_cli, start_workers, wait_until
+from helpers import (
+    cli_env,
+    cli_json,
+    enqueue,
+    job,
+    procs_matching,
+    run_cli,
+    start_workers,
+    wait_until,
+)
 
 from .insight_flow import run_scenario
 
@@ -32,3 +41,20 @@ def test_bulk_cancel_by_state_kills_running_trees(db: Path) -> None:
     assert job(db, waiting)["state"] == "pending"
     worker.signal_group(signal.SIGTERM)
     assert worker.wait(30) == 0, worker.output()
+
+
+def test_completion_offers_failure_groups(db: Path) -> None:
+    enqueue(db, command="echo 'HTTP 503 Service Unavailable' >&2; exit 1", max_retries=0)
+    worker = start_workers(db, 1, "--drain")
+    assert worker.wait(60) == 0, worker.output()
+    (group,) = cli_json("failures", db=db)
+    env = cli_env(
+        db,
+        {
+            "_QUEUECTL_COMPLETE": "bash_complete",
+            "COMP_WORDS": "queuectl retry --group " + group["fingerprint"][:3],
+            "COMP_CWORD": "3",
+        },
+    )
+    words = [line.split(",", 1)[1] for line in run_cli(env=env).stdout.splitlines()]
+    assert words == [group["fingerprint"]]
