@@ -29,6 +29,7 @@ from queuectl_core.liveness import process_gone
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.procwatch import ProcessWatch
+from queuectl_core.schedules import Firer
 from queuectl_core.store.base import Store
 from queuectl_core.supervisor import Journal
 from queuectl_core.validation import QUEUE_RE
@@ -88,6 +89,7 @@ class WorkerPool:
         self.jobs_done = 0
         self._registered_slots = slots
         self._procs = ProcessWatch(store, self.worker_id, self._executions)
+        self._firer = Firer(store)
 
     @property
     def running(self) -> list[str]:
@@ -119,6 +121,7 @@ class WorkerPool:
             self._beat_now.set()
         else:
             self._wake.set()
+            self._firer.wake()  # a schedule added or resumed sends the same wake-up
 
     async def run(self) -> None:
         """Serve until stopped (or, with ``drain``, until nothing is left to do)."""
@@ -128,7 +131,13 @@ class WorkerPool:
         info = self._info()
         await self.store.register_worker(info)
         await self.store.listen(self.worker_id, self._on_wake)
+        # Due fire times become jobs before the first claim, so a draining worker runs them too
+        # (it never waits for a later fire: DECISIONS.md, "Schedules").
+        self._firer.poll = self.config.poll_interval_ms / 1000
+        with contextlib.suppress(QueueError):
+            await self._firer.fire_due()
         helpers = [
+            asyncio.create_task(self._firer.run()),
             asyncio.create_task(self._loop(self._beat, self._beat_delay, self._beat_now)),
             asyncio.create_task(self._loop(self._flush, lambda: FLUSH_INTERVAL)),
             asyncio.create_task(self._loop(self._recover, self._recovery_delay)),

@@ -32,6 +32,7 @@ from queuectl_tui.screens.failures import FailuresScreen
 from queuectl_tui.screens.help import HelpScreen
 from queuectl_tui.screens.processes import ProcessesScreen, SignalPicker
 from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
+from queuectl_tui.screens.schedules import SchedulesScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.snapshot import Snapshot
 from queuectl_tui.text import clean_line
@@ -191,6 +192,31 @@ class Operator(BulkOperations):
 
         self.app.push_screen(SignalPicker(job_id, request.command), picked)
 
+    def pause_schedule(self, request: rq.SchedulePauseRequested) -> None:
+        name, paused = request.name, request.paused
+        verb = "paused" if paused else "resumed"
+        shown = clean_line(name, 60)
+        self.act(lambda: self._store().pause_schedule(name, paused), lambda _: f"{verb} {shown}")
+
+    def run_schedule(self, request: rq.ScheduleRunRequested) -> None:
+        name = request.name
+        self.act(lambda: self._store().run_schedule(name), lambda job: f"enqueued {job.id}")
+
+    def remove_schedule(self, request: rq.ScheduleRemoveRequested) -> None:
+        name = request.name
+        question = Text.assemble("Remove schedule ", (clean_line(name, 60), "bold"), "?\n")
+        question.append(clean_line(request.rule, 60), style="italic")
+        question.append("\nThe jobs it already fired stay.")
+        self._confirm(
+            "Remove schedule",
+            question,
+            "Remove",
+            lambda: self.act(
+                lambda: self._store().remove_schedule(name),
+                lambda _: f"removed {clean_line(name, 60)}",
+            ),
+        )
+
     # --- this console's own workers ----------------------------------------------------------
     async def start_workers(self, _: rq.WorkersStartRequested) -> None:
         if self.hosted is not None:
@@ -257,6 +283,10 @@ _HANDLERS: dict[type[rq.Request], Handler] = {
     rq.SignalRequested: _entry(Operator.signal),
     rq.DetailRequested: _entry(Operator.detail),
     rq.ProcessesScreenRequested: _push(ProcessesScreen),
+    rq.SchedulesScreenRequested: _push(SchedulesScreen),
+    rq.SchedulePauseRequested: _entry(Operator.pause_schedule),
+    rq.ScheduleRunRequested: _entry(Operator.run_schedule),
+    rq.ScheduleRemoveRequested: _entry(Operator.remove_schedule),
     rq.ConfigScreenRequested: _push(ConfigScreen),
     rq.WorkersScreenRequested: _push(WorkersScreen),
     rq.HelpRequested: _push(HelpScreen),

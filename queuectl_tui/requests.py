@@ -105,6 +105,32 @@ class SignalRequested(Request):
 
 
 @dataclass
+class SchedulePauseRequested(Request):
+    """Pause the schedule ``name`` (``paused``) or resume it (its next run counted from now)."""
+
+    what: ClassVar[str] = "pause/resume"
+    name: str
+    paused: bool
+
+
+@dataclass
+class ScheduleRunRequested(Request):
+    """Enqueue one job of the schedule ``name`` now."""
+
+    what: ClassVar[str] = "run now"
+    name: str
+
+
+@dataclass
+class ScheduleRemoveRequested(Request):
+    """Remove the schedule ``name`` after a confirm (default No) that shows ``rule``."""
+
+    what: ClassVar[str] = "remove"
+    name: str
+    rule: str
+
+
+@dataclass
 class BulkRequested(Request):
     """Retry, cancel or purge what ``where`` matches, after a confirm that shows how many
     (``label`` says which jobs: "3 selected jobs", "failure group 3f2a9c1e0b7d")."""
@@ -132,6 +158,10 @@ class WorkersScreenRequested(Request):
 
 
 class ProcessesScreenRequested(Request):
+    write: ClassVar[bool] = False
+
+
+class SchedulesScreenRequested(Request):
     write: ClassVar[bool] = False
 
 
@@ -173,5 +203,8 @@ WRITE_ACTIONS = frozenset(
         "stop",
         "scale",
         "signal",
+        "pause_schedule",
+        "run_schedule",
+        "remove_schedule",
     }
 )

@@ -141,6 +141,7 @@ def job_dict(job: Job, *, with_env: bool = True) -> dict[str, Any]:
         "last_error": job.last_error,
         "worker_id": job.worker_id,
         "cwd": job.cwd,
+        "schedule": job.schedule,
     }
     if with_env:
         data["env"] = job.env

@@ -48,6 +48,8 @@ COMMANDS = {
     "purge": "admin:purge",
     "top": "procs:top",
     "signal": "procs:signal_job",
+    "why": "why:why",
+    "schedule": "schedules:schedule",
     "failures": "insight:failures",
 }
 

@@ -33,6 +33,7 @@ from queuectl_core.processes import (
     SignalRequest,
     SignalStatus,
 )
+from queuectl_core.schedule_model import Schedule, ScheduleSpec
 from queuectl_core.wake import WakeKind
 
 #: Called on the event loop when another process signals: work (new or due jobs) or control
@@ -225,6 +226,11 @@ class ProcessStore(StoreHandle, Protocol):
         ...
 
     async def signal_status(self, request_id: int) -> SignalStatus: ...
+    async def jobs_ahead(self, job_id: str) -> int:
+        """Due, claimable jobs of the job's queue a worker would take first (capped; see
+        ``store.ahead``); 0 for an unknown id."""
+        ...
+
     async def running_jobs(self) -> list[RunningJob]:
         """Processing jobs, longest running first, each with its latest sample (if any)."""
         ...
@@ -234,7 +240,45 @@ class ProcessStore(StoreHandle, Protocol):
         ...
 
 
-class Store(OperatorStore, RegistryStore, WorkerStore, ProcessStore, Protocol):
+class ScheduleStore(StoreHandle, Protocol):
+    """Schedules (recurring jobs): operators manage them, workers fire them."""
+
+    async def add_schedule(self, spec: ScheduleSpec) -> Schedule:
+        """A running schedule whose first fire is the first time after now; DuplicateSchedule."""
+        ...
+
+    async def list_schedules(self) -> list[Schedule]:
+        """Every schedule by name, each with the state of the job it fired last."""
+        ...
+
+    async def get_schedule(self, name: str) -> Schedule | None: ...
+    async def pause_schedule(self, name: str, paused: bool) -> Schedule:
+        """Pause, or resume with the next fire computed from now; ScheduleNotFound."""
+        ...
+
+    async def remove_schedule(self, name: str) -> None:
+        """Delete it (the jobs it fired stay); ScheduleNotFound."""
+        ...
+
+    async def run_schedule(self, name: str) -> Job:
+        """Enqueue one job of the schedule now, paused or not; ``next_run`` does not move."""
+        ...
+
+    async def fire_schedule(self, name: str, due: float) -> Job | None:
+        """Claim fire time ``due`` by compare-and-set on ``next_run`` and insert its job in the
+        same transaction; None when the claim fails (already fired, paused, gone, not due)."""
+        ...
+
+    async def fire_due_schedules(self) -> list[Job]:
+        """Fire every due, running schedule once (missed fire times: one job, never a burst)."""
+        ...
+
+    async def next_schedule_fire(self) -> float | None:
+        """The earliest ``next_run`` of a running schedule (None: nothing to fire)."""
+        ...
+
+
+class Store(OperatorStore, RegistryStore, WorkerStore, ProcessStore, ScheduleStore, Protocol):
     """Durable job storage, as every backend provides it. Each method is one transaction;
     times come from the store's clock. Clients that need less take a narrower protocol."""
 

@@ -19,11 +19,12 @@ from queuectl_core.store.postgres_base import Conn
 from queuectl_core.store.postgres_insight import PgInsight
 from queuectl_core.store.postgres_jobs import PgJobs
 from queuectl_core.store.postgres_procs import PgProcs
+from queuectl_core.store.postgres_schedules import PgSchedules
 from queuectl_core.store.postgres_workers import PgWorkers
 from queuectl_core.store.rows import attempt_from_row
 
 
-class PostgresStore(PgJobs, PgWorkers, PgProcs, PgInsight):
+class PostgresStore(PgJobs, PgWorkers, PgProcs, PgSchedules, PgInsight):
     """``Store`` on a PostgreSQL database. Open with ``await PostgresStore.open(url)``."""
 
     # --- config -----------------------------------------------------------------------------

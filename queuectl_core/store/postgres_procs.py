@@ -16,6 +16,7 @@ from queuectl_core.processes import (
     SignalStatus,
 )
 from queuectl_core.store import postgres_sql as sql
+from queuectl_core.store.ahead import POSTGRES_JOBS_AHEAD
 from queuectl_core.store.common import checked_for_change
 from queuectl_core.store.postgres_base import Conn, PgBase
 from queuectl_core.store.procrows import (
@@ -91,3 +92,7 @@ class PgProcs(PgBase):
             )
 
         return await self._run(read, retry=True)
+
+    async def jobs_ahead(self, job_id: str) -> int:
+        now = self._clock() if self._clock is not None else None
+        return int((await self._read(POSTGRES_JOBS_AHEAD, job_id, now))[0][0])

@@ -205,6 +205,29 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN schedule text;
     """,
     """
+    -- schedules (recurring jobs): one row per schedule; workers claim each fire by moving
+    -- next_run with a compare-and-set in the transaction that inserts the fired job
+    CREATE TABLE schedules (
+        name text PRIMARY KEY,
+        command text NOT NULL,
+        queue text NOT NULL,
+        priority integer NOT NULL DEFAULT 0,
+        max_retries integer,
+        timeout float8,
+        env jsonb NOT NULL DEFAULT '{}',
+        cwd text,
+        cron text,
+        every float8,
+        tz text NOT NULL DEFAULT 'UTC',
+        paused boolean NOT NULL DEFAULT false,
+        next_run float8 NOT NULL,
+        last_run float8,
+        last_job text,
+        created_at float8 NOT NULL
+    );
+    CREATE INDEX schedules_due ON schedules (next_run) WHERE NOT paused;
+    """,
+    """
     -- insight (failures, bulk actions, search): `list --since/--until` reads a window of
     -- created_at without walking every job
     CREATE INDEX jobs_created ON jobs (created_at);

@@ -33,6 +33,7 @@ from queuectl_core.store.sqlite_base import (
 from queuectl_core.store.sqlite_insight import SqliteInsight
 from queuectl_core.store.sqlite_jobs import SqliteJobs
 from queuectl_core.store.sqlite_procs import SqliteProcs
+from queuectl_core.store.sqlite_schedules import SqliteSchedules
 from queuectl_core.store.sqlite_schema import migrate
 from queuectl_core.store.sqlite_workers import SqliteWorkers
 
@@ -68,7 +69,7 @@ def _opening(path: Path) -> Iterator[None]:
         raise StoreUnavailable(f"cannot open store {path}: {exc}") from None
 
 
-class SqliteStore(SqliteJobs, SqliteWorkers, SqliteProcs, SqliteInsight):
+class SqliteStore(SqliteJobs, SqliteWorkers, SqliteProcs, SqliteSchedules, SqliteInsight):
     """``Store`` on one SQLite file. Open with ``await SqliteStore.open(path)``."""
 
     @classmethod

@@ -16,6 +16,7 @@ from queuectl_core.processes import (
     SignalStatus,
 )
 from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store.ahead import SQLITE_JOBS_AHEAD
 from queuectl_core.store.common import checked_for_change
 from queuectl_core.store.procrows import (
     SIGNAL_MEMORY,
@@ -91,5 +92,12 @@ class SqliteProcs(SqliteBase):
                 conn.execute(sql.LIVE_WORKER_COUNT, (horizon,)).fetchone()[0],
                 conn.execute(sql.COUNTERS).fetchall(),
             )
+
+        return await self._read(read)
+
+    async def jobs_ahead(self, job_id: str) -> int:
+        def read(conn: Conn) -> int:
+            row = conn.execute(SQLITE_JOBS_AHEAD, {"id": job_id, "now": self._clock()}).fetchone()
+            return int(row[0])
 
         return await self._read(read)

@@ -163,6 +163,29 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN schedule TEXT;
     """,
     """
+    -- schedules (recurring jobs): one row per schedule; workers claim each fire by moving
+    -- next_run with a compare-and-set in the transaction that inserts the fired job
+    CREATE TABLE schedules (
+        name TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        max_retries INTEGER,
+        timeout REAL,
+        env TEXT NOT NULL DEFAULT '{}',
+        cwd TEXT,
+        cron TEXT,
+        every REAL,
+        tz TEXT NOT NULL DEFAULT 'UTC',
+        paused INTEGER NOT NULL DEFAULT 0,
+        next_run REAL NOT NULL,
+        last_run REAL,
+        last_job TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX schedules_due ON schedules(next_run) WHERE paused = 0;
+    """,
+    """
     -- insight (failures, bulk actions, search): `list --since/--until` reads a window of
     -- created_at without walking every job
     CREATE INDEX jobs_created ON jobs(created_at);

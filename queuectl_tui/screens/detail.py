@@ -7,9 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
+from queuectl_core.lifecycle import CANCELLABLE_STATES, FINAL_STATES, RETRYABLE_STATES
 from queuectl_core.models import Attempt, Job, JobState, Output
 from queuectl_core.present import duration, exit_text, relative
+from queuectl_core.why import Reason, explain
+from queuectl_core.why_facts import gather
 from queuectl_tui import requests as rq
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.text import clean_line
@@ -52,9 +54,11 @@ class DetailScreen(LiveScreen):
         self._attempts: list[Attempt] = []
         self._output: Output | None = None
         self._fields_shown: tuple[object, ...] | None = None
+        self._why: list[Reason] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="fields")
+        yield Static(id="why")
         yield DataTable[Text](id="attempts", cursor_type="row", zebra_stripes=True)
         yield Static(id="log-title")
         yield LogView(id="log")
@@ -78,7 +82,20 @@ class DetailScreen(LiveScreen):
             if self._output is None or self._output_live():
                 await self._load_output()
         self._show_fields(now)
+        await self._load_why(changed)
         self.sync_bindings()
+
+    async def _load_why(self, changed: bool) -> None:
+        """The same answer as ``queuectl why``: re-read on a change, and every refresh while the
+        job waits or runs (a backoff or a busy slot ends with no change to the store)."""
+        job = self.job
+        if job is None or not (changed or not self._why or job.state not in FINAL_STATES):
+            return
+        facts = await gather(self.console.reads, self.job_id, self.console.clock())
+        why = explain(facts) if facts is not None else []
+        if why != self._why:
+            self._why = why
+            self.query_one("#why", Static).update(why_text(why))
 
     def _output_live(self) -> bool:
         output = self._output
@@ -213,3 +230,15 @@ class DetailScreen(LiveScreen):
     def action_cancel(self) -> None:
         if self.job is not None:
             self.post_message(rq.CancelRequested(self.job))
+
+
+def why_text(reasons: list[Reason]) -> Text:
+    """``why  code  message`` lines, one per reason (as ``queuectl why`` prints them)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for index, reason in enumerate(reasons):
+        if index:
+            text.append("\n")
+        text.append("why      " if index == 0 else "         ", style="bold")
+        text.append(f"{reason.code}  ", style="bold")
+        text.append(clean_line(reason.message, 300))
+    return text

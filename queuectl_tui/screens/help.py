@@ -19,6 +19,7 @@ from queuectl_tui.screens.failures import FailuresScreen
 from queuectl_tui.screens.job_controls import JobControls
 from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.processes import ProcessesScreen
+from queuectl_tui.screens.schedules import SchedulesScreen
 from queuectl_tui.screens.workers import WorkersScreen
 
 _EXTRA = {
@@ -53,6 +54,7 @@ def help_table() -> Table:
         ("Job detail", _rows(DetailScreen.BINDINGS)),
         ("Workers", _rows(WorkersScreen.BINDINGS)),
         ("Processes", _rows(ProcessesScreen.BINDINGS)),
+        ("Schedules", _rows(SchedulesScreen.BINDINGS)),
         ("Config", _rows(ConfigScreen.BINDINGS)),
         ("Anywhere", _rows(APP_BINDINGS) + _EXTRA["Anywhere"]),
     ]

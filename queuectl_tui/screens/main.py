@@ -65,6 +65,7 @@ class MainScreen(JobControls):
         Binding("e", "config", "Config"),
         Binding("w", "workers", "Workers"),
         Binding("t", "processes", "Processes"),
+        Binding("S,shift+s", "schedules", "Schedules", key_display="S", show=False),
         Binding("f", "follow", "Follow", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -304,6 +305,9 @@ class MainScreen(JobControls):
 
     def action_processes(self) -> None:
         self.post_message(rq.ProcessesScreenRequested())
+
+    def action_schedules(self) -> None:
+        self.post_message(rq.SchedulesScreenRequested())
 
     def action_follow(self) -> None:
         if (job := self.table.selected) is not None:

@@ -51,6 +51,9 @@ async def test_detail_shows_fields_attempts_and_both_streams(app: QueueApp) -> N
         assert log_lines(app)[-1] == "ConnectionRefusedError: [Errno 111] Connection refused"
         fields = screen.query_one("#fields", Static).content
         assert "[bold]prod[/]" in _plain(fields)
+        # The same answer as `queuectl why`: how it ended and how to run it again.
+        why = _plain(screen.query_one("#why", Static).content)
+        assert why.startswith("why") and "dead" in why and "queuectl retry sync-001" in why
         await press(pilot, "q")
         assert isinstance(app.screen, MainScreen)
 
@@ -338,3 +341,14 @@ async def test_config_keys_show_with_underscores(app: QueueApp) -> None:
         table = app.screen.query_one("#config", DataTable)
         names = [table.get_cell(row.key, "key").plain for row in table.ordered_rows]
         assert "max_retries" in names and not any("-" in name for name in names)
+
+
+async def test_detail_says_why_a_pending_job_waits(app: QueueApp, store: Store) -> None:
+    (job,) = await store.enqueue([JobSpec(command="true", id="waits", delay=3600)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        select(app, job.id)
+        await press(pilot, "enter")
+        await settle(pilot)
+        why = _plain(app.screen.query_one("#why", Static).content)
+        assert "scheduled" in why and "(in 1h)" in why, why

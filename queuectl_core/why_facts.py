@@ -1,0 +1,55 @@
+"""Read the facts ``why.explain`` answers from, for ``queuectl why`` and the console's detail."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from queuectl_core import liveness
+from queuectl_core.lifecycle import is_final
+from queuectl_core.models import Job, JobState, WorkerInfo
+from queuectl_core.processes import RunningJob
+from queuectl_core.why import Facts
+
+
+class WhyReads(Protocol):
+    """The store reads the answer takes (``Store`` satisfies it, as does the console's reads)."""
+
+    def now(self) -> float: ...
+    async def get_job(self, job_id: str) -> Job | None: ...
+    async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
+    async def running_jobs(self) -> list[RunningJob]: ...
+    async def jobs_ahead(self, job_id: str) -> int: ...
+
+
+async def gather(store: WhyReads, job_id: str, now: float | None = None) -> Facts | None:
+    """A snapshot of what holds the job back (None for an unknown id).
+
+    ``now`` defaults to the store's clock (the console passes its own, so the detail's times
+    agree with each other). Several reads, not one transaction: each fact is as fresh as its
+    read, which is all an answer to "why now?" can be; a final job needs only itself.
+    """
+    job = await store.get_job(job_id)
+    if job is None:
+        return None
+    now = store.now() if now is None else now
+    if is_final(job.state):
+        return Facts(job=job, now=now)
+    # A registered worker whose process is gone (seen on this host) serves nothing.
+    workers = [w for w in await store.list_workers() if not liveness.process_gone(w)]
+    if job.state is JobState.PROCESSING:
+        running = await store.running_jobs()
+        sample = next((r.sample for r in running if r.id == job.id), None)
+        pid = sample.pid if sample is not None else None
+        return Facts(job=job, now=now, workers=workers, pid=pid)
+    waiting_on: list[tuple[str, JobState | None]] = []
+    for dep_id in job.after:
+        dep = await store.get_job(dep_id)
+        if dep is None or dep.state is not JobState.COMPLETED:
+            waiting_on.append((dep_id, None if dep is None else dep.state))
+    return Facts(
+        job=job,
+        now=now,
+        workers=workers,
+        waiting_on=waiting_on,
+        ahead=await store.jobs_ahead(job.id),
+    )
