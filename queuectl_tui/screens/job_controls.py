@@ -20,8 +20,14 @@ from queuectl_tui.text import clean_line
 from queuectl_tui.widgets.job_table import JobTable
 
 #: ``o`` walks these; each starts in its natural direction (newest / highest first, else A-Z).
-SORTS = [JobSort.CREATED, JobSort.UPDATED, JobSort.ID, JobSort.STATE, JobSort.QUEUE]
-SORTS.append(JobSort.PRIORITY)
+SORTS = (
+    JobSort.CREATED,
+    JobSort.UPDATED,
+    JobSort.ID,
+    JobSort.STATE,
+    JobSort.QUEUE,
+    JobSort.PRIORITY,
+)
 DESCENDING_FIRST = (JobSort.CREATED, JobSort.UPDATED, JobSort.PRIORITY)
 
 
