@@ -6,11 +6,13 @@ core never imports textual or rich (the console wraps these in its own styled te
 
 from __future__ import annotations
 
+import json
 import math
+import shlex
 import signal
 from datetime import UTC, datetime
 
-from queuectl_core.models import WorkerInfo
+from queuectl_core.models import Job, WorkerInfo
 
 #: Beyond this a duration is shown as ``>9999y`` (stored values are not trusted to be sane).
 _YEAR = 365 * 86400
@@ -97,3 +99,21 @@ def thousands(number: int) -> str:
 def heartbeat_live(worker: WorkerInfo, now: float, lease_timeout: float) -> bool:
     """A live worker: it heartbeat within the lease (past that its jobs are recovered)."""
     return now - worker.heartbeat_at <= lease_timeout
+
+
+def enqueue_command(job: Job) -> str:
+    """A ``queuectl enqueue`` line that makes a job like ``job`` (a new id; no schedule or
+    dependencies): what the console's ``Y`` copies."""
+    spec: dict[str, object] = {"command": job.command}
+    if job.queue != "default":
+        spec["queue"] = job.queue
+    if job.priority:
+        spec["priority"] = job.priority
+    spec["max_retries"] = job.max_retries
+    if job.timeout is not None:
+        spec["timeout"] = job.timeout
+    if job.env:
+        spec["env"] = job.env
+    if job.cwd:
+        spec["cwd"] = job.cwd
+    return "queuectl enqueue " + shlex.quote(json.dumps(spec, ensure_ascii=False))

@@ -10,10 +10,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
+from queuectl_core.insight import FailureRow, JobFilter
 from queuectl_core.models import (
     Attempt,
     Dependency,
     Job,
+    JobSort,
     JobState,
     Output,
     QueueInfo,
@@ -32,14 +34,23 @@ class Reads(Protocol):
         self,
         *,
         state: JobState | None = None,
+        queue: str | None = None,
         search: str | None = None,
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
+        sort: JobSort = JobSort.CREATED,
+        where: JobFilter | None = None,
     ) -> list[Job]: ...
     async def count_jobs(
-        self, *, state: JobState | None = None, search: str | None = None
+        self,
+        *,
+        state: JobState | None = None,
+        queue: str | None = None,
+        search: str | None = None,
+        where: JobFilter | None = None,
     ) -> int: ...
+    async def failure_rows(self, queue: str | None = None) -> list[FailureRow]: ...
     async def attempts(self, job_id: str) -> list[Attempt]: ...
     async def dependencies(self, job_id: str) -> list[Dependency]: ...
     async def output(self, job_id: str, attempt: int | None = None) -> Output | None: ...

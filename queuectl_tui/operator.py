@@ -23,10 +23,12 @@ from queuectl_core.signalling import outcome, send_signal
 from queuectl_core.store.base import Store
 from queuectl_tui import requests as rq
 from queuectl_tui.hosting import HostedWorkers
+from queuectl_tui.operator_bulk import BulkOperations
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.confirm import ConfirmScreen
 from queuectl_tui.screens.detail import DetailScreen
 from queuectl_tui.screens.enqueue import EnqueueScreen
+from queuectl_tui.screens.failures import FailuresScreen
 from queuectl_tui.screens.help import HelpScreen
 from queuectl_tui.screens.processes import ProcessesScreen, SignalPicker
 from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
@@ -43,7 +45,7 @@ Handler = Callable[["Operator", rq.Request], Awaitable[None] | None]
 SIGNAL_TIMEOUT = 10.0
 
 
-class Operator:
+class Operator(BulkOperations):
     """Carries out requests for ``app`` over the store it opened."""
 
     def __init__(
@@ -314,5 +316,8 @@ _HANDLERS: dict[type[rq.Request], Handler] = {
     rq.WorkersScreenRequested: _push(WorkersScreen),
     rq.QueuesScreenRequested: _push(QueuesScreen),
     rq.HelpRequested: _push(HelpScreen),
+    rq.BulkRequested: _entry(Operator.bulk),
+    rq.GroupJobsRequested: _entry(Operator.show_group),
+    rq.FailuresScreenRequested: _push(FailuresScreen),
     rq.QuitRequested: _entry(Operator.quit),
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import partial
 
 from textual.app import App, SystemCommand
@@ -16,7 +16,12 @@ _SKIP = {"app.focus_next", "clear_search", "app.quit", "quit_app"}
 
 
 def _bindings(node: DOMNode) -> Iterator[Binding]:
-    bindings: Iterable[BindingType] = getattr(type(node), "BINDINGS", [])
+    """The node's own bindings and those of its queuectl base classes (the main screen's
+    selection and sort keys live in ``JobControls``), not Textual's."""
+    bindings: list[BindingType] = []
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("queuectl_tui"):
+            bindings += cls.__dict__.get("BINDINGS", [])
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description and binding.action not in _SKIP:
             yield binding

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from textual.message import Message
 
+from queuectl_core.insight import BulkAction, FailureGroup, JobFilter
 from queuectl_core.models import Job, JobState
 
 
@@ -147,6 +148,17 @@ class QueueLimitRequested(Request):
     current: int
 
 
+@dataclass
+class BulkRequested(Request):
+    """Retry, cancel or purge what ``where`` matches, after a confirm that shows how many
+    (``label`` says which jobs: "3 selected jobs", "failure group 3f2a9c1e0b7d")."""
+
+    what: ClassVar[str] = "bulk action"
+    action: BulkAction
+    where: JobFilter
+    label: str
+
+
 # --- navigation: not writes ------------------------------------------------------------------
 @dataclass
 class DetailRequested(Request):
@@ -176,6 +188,20 @@ class QueuesScreenRequested(Request):
 
 
 class HelpRequested(Request):
+    write: ClassVar[bool] = False
+
+
+@dataclass
+class GroupJobsRequested(Request):
+    """Leave the failures view and show ``group``'s jobs in the job table."""
+
+    write: ClassVar[bool] = False
+    group: FailureGroup
+
+
+class FailuresScreenRequested(Request):
+    """Open the failures view; a group picked there filters the job table."""
+
     write: ClassVar[bool] = False
 
 

@@ -40,6 +40,8 @@ SHOTS: list[tuple[str, tuple[int, int], str | None, tuple[str, ...]]] = [
     ("processes-80x24", (80, 24), None, ("t",)),
     ("signal-picker", (120, 36), None, ("t", "k")),
     ("help", (100, 40), None, ("question_mark",)),
+    ("failures-80x24", (80, 24), None, ("F",)),
+    ("bulk-confirm", (120, 36), None, ("2", "space", "space", "c")),
 ]
 
 

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
+from queuectl_core.cli.bulk import (
+    Selection,
+    change,
+    check_ids_or_filters,
+    count_text,
+    filter_options,
+    run_bulk,
+)
 from queuectl_core.cli.common import (
     complete_config_keys,
     complete_job_ids,
@@ -16,6 +26,7 @@ from queuectl_core.cli.common import (
 from queuectl_core.cli.inspect import JOB_HEADERS, job_rows
 from queuectl_core.config import KEYS, Config, format_value, normalize_key
 from queuectl_core.errors import InvalidInput
+from queuectl_core.insight import BulkAction
 from queuectl_core.lifecycle import FINAL_STATES
 from queuectl_core.models import JobState
 from queuectl_core.store.base import Store
@@ -62,14 +73,35 @@ def dlq_retry(ctx: click.Context, job_ids: tuple[str, ...], retry_all: bool) -> 
         click.echo(job.id)
 
 
-@click.command(epilog=examples("queuectl cancel job1", "queuectl cancel job1 job2 job3"))
-@click.argument("job_ids", nargs=-1, required=True, shell_complete=complete_job_ids)
+@click.command(
+    epilog=examples(
+        "queuectl cancel job1 job2 job3",
+        "queuectl cancel --queue reports --state pending",
+        "queuectl cancel --search nightly --dry-run",
+    )
+)
+@click.argument("job_ids", nargs=-1, shell_complete=complete_job_ids)
+@filter_options()
 @click.pass_context
-def cancel(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
+def cancel(
+    ctx: click.Context,
+    job_ids: tuple[str, ...],
+    states: tuple[str, ...],
+    queue: str | None,
+    search: str | None,
+    group: str | None,
+    dry_run: bool,
+) -> None:
     """Cancel pending, failed or running jobs (a running job's process tree is killed).
 
-    All or nothing: if one id is unknown or finished, nothing is cancelled.
+    Ids: all or nothing (if one id is unknown or finished, nothing is cancelled).
+    Filters: every matching job that can be cancelled; finished ones are skipped.
     """
+    selection = Selection(states, queue, search, group)
+    check_ids_or_filters(job_ids, selection, dry_run)
+    if not job_ids:
+        run_bulk(ctx, BulkAction.CANCEL, selection.job_filter(), group, dry_run)
+        return
     jobs = with_store(ctx, lambda store: store.cancel(list(job_ids)))
     for job in jobs:
         click.echo(job.id)
@@ -192,6 +224,8 @@ def metrics(
     epilog=examples(
         "queuectl purge --older-than 7d",
         "queuectl purge --state dead --state cancelled --older-than 30d",
+        "queuectl purge --queue reports --dry-run",
+        "queuectl purge --group 3f2a9c1e0b7d",
     )
 )
 @click.option(
@@ -200,23 +234,40 @@ def metrics(
     "states",
     multiple=True,
     type=state_choice(FINAL_STATES),
-    default=["completed"],
-    show_default=True,
-    help="Finished state to purge (repeatable).",
+    help="Finished state to purge (repeatable; default completed, or every final state "
+    "with --queue/--search/--group).",
 )
 @click.option(
     "--older-than",
-    required=True,
     metavar="DURATION",
     help="Finished longer ago than this: 7d, 12h, 0s.",
 )
+@filter_options(state=False)
 @click.pass_context
-def purge(ctx: click.Context, states: tuple[str, ...], older_than: str) -> None:
-    """Delete finished jobs (and their history and output) older than a cut-off."""
-    age = parse_duration(older_than, "--older-than")
+def purge(
+    ctx: click.Context,
+    states: tuple[str, ...],
+    older_than: str | None,
+    queue: str | None,
+    search: str | None,
+    group: str | None,
+    dry_run: bool,
+) -> None:
+    """Delete finished jobs (and their history and output): older than a cut-off, or
+    matching filters, or both. Only completed, dead and cancelled jobs are ever deleted."""
+    age = None if older_than is None else parse_duration(older_than, "--older-than")
+    selection = Selection((), queue, search, group)
+    if age is None and not states and not selection.given:
+        raise InvalidInput("give --older-than, or filters: --state, --queue, --search, --group")
+    if not states:
+        states = tuple(str(s) for s in FINAL_STATES) if selection.given else ("completed",)
+    where = replace(selection.job_filter(), states=tuple(JobState.named(s) for s in states))
 
     async def run(store: Store) -> int:
-        return await store.purge([JobState.named(s) for s in states], store.now() - age)
+        cut = None if age is None else store.now() - age
+        return await change(
+            store, BulkAction.PURGE, replace(where, finished_before=cut), group, dry_run
+        )
 
     count = with_store(ctx, run)
-    click.echo(f"purged {count} job(s)", err=True)
+    click.echo(f"{'would purge' if dry_run else 'purged'} {count_text(count)}")

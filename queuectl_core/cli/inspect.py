@@ -6,6 +6,7 @@ import time
 
 import click
 
+from queuectl_core.cli.bulk import moment_option
 from queuectl_core.cli.common import (
     attempt_dict,
     complete_job_ids,
@@ -20,6 +21,7 @@ from queuectl_core.cli.common import (
     worker_dict,
 )
 from queuectl_core.errors import JobNotFound
+from queuectl_core.insight import JobFilter
 from queuectl_core.lifecycle import is_claimable
 from queuectl_core.liveness import process_gone
 from queuectl_core.models import Dependency, Job, JobSort, JobState, WorkerInfo
@@ -118,6 +120,8 @@ JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command
         "queuectl list --queue reports --limit 20      # the 20 newest",
         "queuectl list --sort priority --reverse       # lowest priority first",
         "queuectl list --search backup --json",
+        "queuectl list --state dead --error 'timed out' --since 1h",
+        "queuectl list --exit-code 7 --since 2026-12-01T00:00:00Z",
     ),
 )
 @click.option(
@@ -125,6 +129,20 @@ JOB_HEADERS = ["id", "state", "tries", "prio", "queue", "when", "exit", "command
 )
 @click.option("--queue", "-q", help="Only jobs in this queue.")
 @click.option("--search", help="Only jobs whose id or command contains this text.")
+@click.option("--error", help="Only jobs whose last error contains this text.")
+@click.option("--exit-code", type=int, help="Only jobs whose last exit code is this.")
+@click.option(
+    "--since",
+    metavar="TIME",
+    callback=moment_option,
+    help="Only jobs created at or after: ISO-8601, or a duration ago (1h).",
+)
+@click.option(
+    "--until",
+    metavar="TIME",
+    callback=moment_option,
+    help="Only jobs created before: ISO-8601, or a duration ago (30m).",
+)
 @click.option("--limit", "-n", type=click.IntRange(min=0), help="At most this many (default: all).")
 @click.option(
     "--sort",
@@ -141,6 +159,10 @@ def list_jobs(
     state: str | None,
     queue: str | None,
     search: str | None,
+    error: str | None,
+    exit_code: int | None,
+    since: float | None,
+    until: float | None,
     limit: int | None,
     sort: str,
     reverse: bool,
@@ -152,6 +174,7 @@ def list_jobs(
     """
     order = JobSort(sort)
     descending = (order in DESCENDING_FIRST) != reverse
+    where = JobFilter(error=error or None, exit_code=exit_code, since=since, until=until)
     jobs = with_store(
         ctx,
         lambda store: store.list_jobs(
@@ -161,6 +184,7 @@ def list_jobs(
             limit=limit,
             sort=order,
             newest_first=descending,
+            where=where,
         ),
     )
     if as_json:

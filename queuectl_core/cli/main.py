@@ -51,6 +51,7 @@ COMMANDS = {
     "why": "why:why",
     "schedule": "schedules:schedule",
     "queue": "queues:queue",
+    "failures": "insight:failures",
 }
 
 

@@ -40,9 +40,14 @@ def _fit(text: str, limit: int) -> str:
     return text + "…"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], state_col: int = -1) -> None:
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    state_col: int = -1,
+    max_cell: int = MAX_CELL,
+) -> None:
     """Print an aligned table; every cell is plain text with control characters escaped."""
-    cells = [[_fit(safe("" if v is None else str(v)), MAX_CELL) for v in row] for row in rows]
+    cells = [[_fit(safe("" if v is None else str(v)), max_cell) for v in row] for row in rows]
     widths = [_width(h) for h in headers]
     for row in cells:
         widths = [max(w, _width(c)) for w, c in zip(widths, row, strict=True)]

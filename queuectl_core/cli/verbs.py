@@ -8,6 +8,7 @@ import time
 
 import click
 
+from queuectl_core.cli.bulk import Selection, check_ids_or_filters, filter_options, run_bulk
 from queuectl_core.cli.common import (
     complete_job_ids,
     duration,
@@ -17,6 +18,7 @@ from queuectl_core.cli.common import (
     with_store,
 )
 from queuectl_core.errors import JobNotFound
+from queuectl_core.insight import BulkAction
 from queuectl_core.lifecycle import is_final
 from queuectl_core.models import Job, JobState
 from queuectl_core.store.base import Store
@@ -54,16 +56,36 @@ async def wait_final(store: Store, job_ids: list[str], timeout: float | None) ->
         await asyncio.sleep(POLL_SECONDS)
 
 
-@click.command(epilog=examples("queuectl retry job1", "queuectl retry job1 job2"))
-@click.argument("job_ids", nargs=-1, required=True, shell_complete=complete_job_ids)
+@click.command(
+    epilog=examples(
+        "queuectl retry job1 job2",
+        "queuectl retry --state dead --queue reports",
+        "queuectl retry --group 3f2a9c1e0b7d --dry-run",
+    )
+)
+@click.argument("job_ids", nargs=-1, shell_complete=complete_job_ids)
+@filter_options()
 @click.pass_context
-def retry(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
-    """Run jobs again now (all or nothing).
+def retry(
+    ctx: click.Context,
+    job_ids: tuple[str, ...],
+    states: tuple[str, ...],
+    queue: str | None,
+    search: str | None,
+    group: str | None,
+    dry_run: bool,
+) -> None:
+    """Run jobs again now: the ids given (all or nothing), or every job the filters match.
 
     A dead, cancelled or completed job becomes pending with attempts 0 (its history is
     kept and continues); a failed job waiting out its backoff runs now. A pending or
-    running job is refused (exit 1) and nothing changes.
+    running job named by id is refused (exit 1) and nothing changes; filters skip them.
     """
+    selection = Selection(states, queue, search, group)
+    check_ids_or_filters(job_ids, selection, dry_run)
+    if not job_ids:
+        run_bulk(ctx, BulkAction.RETRY, selection.job_filter(), group, dry_run)
+        return
     jobs = with_store(ctx, lambda store: store.retry(list(job_ids)))
     for job in jobs:
         click.echo(job.id)

@@ -11,6 +11,7 @@ from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from queuectl_core.config import Config
+from queuectl_core.insight import BulkAction, FailureRow, JobFilter
 from queuectl_core.models import (
     Added,
     Attempt,
@@ -88,13 +89,20 @@ class OperatorStore(StoreHandle, Protocol):
         offset: int = 0,
         newest_first: bool = False,
         sort: JobSort = JobSort.CREATED,
+        where: JobFilter | None = None,
     ) -> list[Job]:
         """Jobs in ``sort`` order, ascending (enqueue order by default) or, with
-        ``newest_first``, descending; ``search`` matches id or command literally."""
+        ``newest_first``, descending; ``search`` matches id or command literally; ``where``
+        adds more conditions (all must hold)."""
         ...
 
     async def count_jobs(
-        self, *, state: JobState | None = None, queue: str | None = None, search: str | None = None
+        self,
+        *,
+        state: JobState | None = None,
+        queue: str | None = None,
+        search: str | None = None,
+        where: JobFilter | None = None,
     ) -> int: ...
     async def counts(self) -> dict[JobState, int]:
         """Jobs per state, every state present; cheap at a million jobs."""
@@ -122,6 +130,19 @@ class OperatorStore(StoreHandle, Protocol):
     async def purge(self, states: Sequence[JobState], finished_before: float) -> int: ...
     async def count_purgeable(self, states: Sequence[JobState], finished_before: float) -> int:
         """How many jobs ``purge`` with the same arguments would delete now."""
+        ...
+
+    async def failure_rows(self, queue: str | None = None) -> list[FailureRow]:
+        """Failed and dead jobs (in ``queue``, if given), each with its last attempt's stderr
+        tail (``fingerprint.STDERR_TAIL`` characters): what ``insight.group_failures`` reads."""
+        ...
+
+    async def change_matching(
+        self, action: BulkAction, where: JobFilter, *, dry_run: bool = False
+    ) -> int:
+        """Retry, cancel or purge every job ``where`` matches that the action's own rules allow
+        (retry: final and failed jobs; cancel: pending, failed, processing; purge: final), in one
+        transaction; returns how many changed (``dry_run``: would change, changing nothing)."""
         ...
 
     async def metrics(self) -> Metrics: ...

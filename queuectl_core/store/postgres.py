@@ -16,6 +16,7 @@ from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.common import merged_config, parse_setting
 from queuectl_core.store.metrics import build_metrics
 from queuectl_core.store.postgres_base import Conn
+from queuectl_core.store.postgres_insight import PgInsight
 from queuectl_core.store.postgres_jobs import PgJobs
 from queuectl_core.store.postgres_procs import PgProcs
 from queuectl_core.store.postgres_queues import PgQueues
@@ -24,7 +25,7 @@ from queuectl_core.store.postgres_workers import PgWorkers
 from queuectl_core.store.rows import attempt_from_row
 
 
-class PostgresStore(PgJobs, PgWorkers, PgProcs, PgSchedules, PgQueues):
+class PostgresStore(PgJobs, PgWorkers, PgProcs, PgSchedules, PgQueues, PgInsight):
     """``Store`` on a PostgreSQL database. Open with ``await PostgresStore.open(url)``."""
 
     # --- config -----------------------------------------------------------------------------

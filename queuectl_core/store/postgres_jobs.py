@@ -10,6 +10,7 @@ import asyncpg
 
 from queuectl_core.errors import DuplicateJob
 from queuectl_core.ids import new_job_ids
+from queuectl_core.insight import JobFilter
 from queuectl_core.lifecycle import (
     CANCELLABLE_STATES,
     RETRYABLE_STATES,
@@ -19,9 +20,10 @@ from queuectl_core.models import Added, Dependency, Job, JobSort, JobSpec, JobSt
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
 from queuectl_core.store.deps import key_taken, uses_links
+from queuectl_core.store.filters import merged, where_sql
 from queuectl_core.store.postgres_base import FOLD_THRESHOLD, Conn, PgBase
 from queuectl_core.store.postgres_deps import add_linked, after_retry, dependencies
-from queuectl_core.store.rows import duplicate_message, job_filters, job_from_row, job_order
+from queuectl_core.store.rows import duplicate_message, job_from_row, job_order
 
 
 def pg_mark(n: int) -> str:
@@ -117,11 +119,13 @@ class PgJobs(PgBase):
         offset: int = 0,
         newest_first: bool = False,
         sort: JobSort = JobSort.CREATED,
+        where: JobFilter | None = None,
     ) -> list[Job]:
-        where, params = job_filters(state, queue, search, pg_mark)
+        match = merged(where, state, queue, search)
+        clause, params = where_sql(match, pg_mark, postgres=True)
         order = job_order(sort, newest_first)
         n = len(params)
-        query = sql.LIST_JOBS.format(where=where, order=order, limit=n + 1, offset=n + 2)
+        query = sql.LIST_JOBS.format(where=clause, order=order, limit=n + 1, offset=n + 2)
         rows = await self._read(query, *params, limit, offset)
         return [job_from_row(r) for r in rows]
 
@@ -205,13 +209,18 @@ class PgJobs(PgBase):
         return {state: found.get(str(state), 0) for state in JobState}
 
     async def count_jobs(
-        self, *, state: JobState | None = None, queue: str | None = None, search: str | None = None
+        self,
+        *,
+        state: JobState | None = None,
+        queue: str | None = None,
+        search: str | None = None,
+        where: JobFilter | None = None,
     ) -> int:
-        if queue is None and not search:
+        if queue is None and not search and (where is None or where.is_empty):
             counts = await self.counts()
             return counts[state] if state is not None else sum(counts.values())
-        where, params = job_filters(state, queue, search, pg_mark)
-        rows = await self._read(sql.COUNT_JOBS.format(where=where), *params)
+        clause, params = where_sql(merged(where, state, queue, search), pg_mark, postgres=True)
+        rows = await self._read(sql.COUNT_JOBS.format(where=clause), *params)
         return int(rows[0][0])
 
     async def has_unfinished(self, queues: Sequence[str] | None = None) -> bool:

@@ -298,6 +298,11 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER jobs_deps_forget AFTER DELETE ON jobs FOR EACH ROW
         WHEN (old.after_ids IS NOT NULL) EXECUTE FUNCTION jobs_deps_forget();
     """,
+    """
+    -- insight (failures, bulk actions, search): `list --since/--until` reads a window of
+    -- created_at without walking every job
+    CREATE INDEX jobs_created ON jobs (created_at);
+    """,
 ]
 
 

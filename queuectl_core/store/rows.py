@@ -31,6 +31,11 @@ def _state(value: object) -> JobState:
         return JobState.DEAD
 
 
+def stored_state(value: object) -> JobState:
+    """A stored state as every reader takes it (see ``_state``)."""
+    return _state(value)
+
+
 def _names(value: object) -> tuple[str, ...]:
     try:
         data = json.loads(value) if isinstance(value, str | bytes) else value

@@ -30,6 +30,7 @@ from queuectl_core.store.sqlite_base import (
     read_config,
     store_error,
 )
+from queuectl_core.store.sqlite_insight import SqliteInsight
 from queuectl_core.store.sqlite_jobs import SqliteJobs
 from queuectl_core.store.sqlite_procs import SqliteProcs
 from queuectl_core.store.sqlite_queues import SqliteQueues
@@ -69,7 +70,9 @@ def _opening(path: Path) -> Iterator[None]:
         raise StoreUnavailable(f"cannot open store {path}: {exc}") from None
 
 
-class SqliteStore(SqliteJobs, SqliteWorkers, SqliteProcs, SqliteSchedules, SqliteQueues):
+class SqliteStore(
+    SqliteJobs, SqliteWorkers, SqliteProcs, SqliteSchedules, SqliteQueues, SqliteInsight
+):
     """``Store`` on one SQLite file. Open with ``await SqliteStore.open(path)``."""
 
     @classmethod

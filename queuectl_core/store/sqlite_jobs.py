@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from queuectl_core import wake
 from queuectl_core.errors import DuplicateJob, QueueError
 from queuectl_core.ids import new_job_ids
+from queuectl_core.insight import JobFilter
 from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
 from queuectl_core.models import Added, Dependency, Job, JobSort, JobSpec, JobState
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
 from queuectl_core.store.deps import key_taken, uses_links
+from queuectl_core.store.filters import merged, where_sql
 from queuectl_core.store.rows import (
     duplicate_message,
-    job_filters,
     job_from_row,
     job_order,
 )
@@ -94,10 +95,12 @@ class SqliteJobs(SqliteBase):
         offset: int = 0,
         newest_first: bool = False,
         sort: JobSort = JobSort.CREATED,
+        where: JobFilter | None = None,
     ) -> list[Job]:
-        where, params = job_filters(state, queue, search, sqlite_mark)
+        match = merged(where, state, queue, search)
+        clause, params = where_sql(match, sqlite_mark, postgres=False)
         order = job_order(sort, newest_first)
-        query = sql.LIST_JOBS.format(where=where, order=order)
+        query = sql.LIST_JOBS.format(where=clause, order=order)
         params += [-1 if limit is None else limit, offset]
 
         def read(conn: Conn) -> list[Job]:
@@ -106,15 +109,20 @@ class SqliteJobs(SqliteBase):
         return await self._read(read)
 
     async def count_jobs(
-        self, *, state: JobState | None = None, queue: str | None = None, search: str | None = None
+        self,
+        *,
+        state: JobState | None = None,
+        queue: str | None = None,
+        search: str | None = None,
+        where: JobFilter | None = None,
     ) -> int:
-        if queue is None and not search:
+        if queue is None and not search and (where is None or where.is_empty):
             counts = await self.counts()
             return counts[state] if state is not None else sum(counts.values())
-        where, params = job_filters(state, queue, search, sqlite_mark)
+        clause, params = where_sql(merged(where, state, queue, search), sqlite_mark, postgres=False)
 
         def read(conn: Conn) -> int:
-            return int(conn.execute(sql.COUNT_JOBS.format(where=where), params).fetchone()[0])
+            return int(conn.execute(sql.COUNT_JOBS.format(where=clause), params).fetchone()[0])
 
         return await self._read(read)
 

@@ -262,6 +262,11 @@ MIGRATIONS: list[str] = [
         DELETE FROM job_deps WHERE job_id = old.id;
     END;
     """,
+    """
+    -- insight (failures, bulk actions, search): `list --since/--until` reads a window of
+    -- created_at without walking every job
+    CREATE INDEX jobs_created ON jobs(created_at);
+    """,
 ]
 
 

@@ -15,6 +15,8 @@ from textual.widgets import Static
 from queuectl_tui.keys import APP_BINDINGS
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.detail import DetailScreen
+from queuectl_tui.screens.failures import FailuresScreen
+from queuectl_tui.screens.job_controls import JobControls
 from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.processes import ProcessesScreen
 from queuectl_tui.screens.queues import QueuesScreen
@@ -48,7 +50,8 @@ def _rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
 def help_table() -> Table:
     """All keys, grouped by screen."""
     sections: list[tuple[str, list[tuple[str, str]]]] = [
-        ("Main", _rows(MainScreen.BINDINGS) + _EXTRA["Main"]),
+        ("Main", _rows(MainScreen.BINDINGS) + _rows(JobControls.BINDINGS) + _EXTRA["Main"]),
+        ("Failures", _rows(FailuresScreen.BINDINGS)),
         ("Job detail", _rows(DetailScreen.BINDINGS)),
         ("Workers", _rows(WorkersScreen.BINDINGS)),
         ("Processes", _rows(ProcessesScreen.BINDINGS)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from rich.text import Text
 from textual import on
@@ -10,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
+from queuectl_core.insight import BulkAction, FailureGroup
 from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
 from queuectl_core.models import JobState
 from queuectl_core.present import thousands
 from queuectl_tui import requests as rq
-from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.screens.job_controls import JobControls
 from queuectl_tui.text import clean_line
 from queuectl_tui.widgets.counts import CountsPane
 from queuectl_tui.widgets.empty_hint import EmptyHint
@@ -35,9 +37,13 @@ VIEWS: list[tuple[JobState | None, str]] = [
 SEARCH_COUNT_TTL = 10.0
 #: Typing pauses this long before a search runs (a search scans the store).
 SEARCH_DEBOUNCE = 0.25
+#: A page that took longer than this (seconds) to load waits SLOW_BACKOFF times as long before
+#: the refresh loop loads it again.
+SLOW_LOAD = 0.2
+SLOW_BACKOFF = 10
 
 
-class MainScreen(LiveScreen):
+class MainScreen(JobControls):
     """Top level: ``q`` quits from here."""
 
     AUTO_FOCUS = "#jobs"
@@ -71,12 +77,16 @@ class MainScreen(LiveScreen):
         self.search_text = ""
         self.first_row = 0
         self.total_rows = 0
-        self._search_count: tuple[tuple[int, str], int, float] | None = None
+        self._search_count: tuple[tuple[object, ...], int, float] | None = None
+        self._next_refresh = 0.0
 
     def compose(self) -> ComposeResult:
         yield CountsPane(id="counts-pane")
         yield Static(id="views")
         yield Input(placeholder="search id or command; enter: done, esc: clear", id="search")
+        yield Input(
+            placeholder="queue to show (empty: every queue); enter: done", id="queue-filter"
+        )
         yield JobTable(id="jobs")
         yield EmptyHint(id="empty")
         yield KeyFooter()
@@ -86,26 +96,35 @@ class MainScreen(LiveScreen):
         return self.query_one(JobTable)
 
     # --- loading -----------------------------------------------------------------------------
-    async def reload(self, changed: bool) -> None:
+    async def reload(self, changed: bool, *, asked: bool = False) -> None:
+        """``asked``: the operator moved, searched or sorted (never throttled)."""
         reads, now = self.console.reads, self.console.clock()
-        if not changed and self.table.row_count:
+        quiet = not asked and time.monotonic() < self._next_refresh
+        if (not changed or quiet) and self.table.row_count:
             self.table.tick(now)
             return
-        request = (self.view_index, self.search_text, self.first_row)
+        started = time.monotonic()
+        request = self._request()
         state = VIEWS[self.view_index][0]
         jobs = await reads.list_jobs(
             state=state,
             search=self.search_text or None,
             limit=WINDOW,
             offset=self.first_row,
-            newest_first=True,
+            newest_first=self.descending,
+            sort=self.sort,
+            where=self.extra_filter(),
         )
         total = await self._count(state, now)
-        if request != (self.view_index, self.search_text, self.first_row):
+        # A slow page (an unindexed sort at a million jobs) is refreshed at most every 10x its
+        # cost, so a busy store does not keep the store thread reading the same page.
+        cost = time.monotonic() - started
+        self._next_refresh = started + SLOW_BACKOFF * cost if cost > SLOW_LOAD else 0.0
+        if request != self._request():
             return  # a newer request superseded this one
         if not jobs and self.first_row > 0:
             self.first_row = max(0, total - WINDOW)
-            await self.reload(True)
+            await self.reload(True, asked=asked)
             return
         self.total_rows = total
         self.table.more_above = self.first_row > 0
@@ -116,16 +135,23 @@ class MainScreen(LiveScreen):
         self._render_views()
         self.sync_bindings()
 
+    def _request(self) -> tuple[object, ...]:
+        """What the loaded rows depend on: a load for an older request is dropped."""
+        group = self.group.fingerprint if self.group else None
+        return (self.view_index, self.search_text, self.first_row, self.queue, group)
+
     async def _count(self, state: JobState | None, now: float) -> int:
-        if not self.search_text:
+        where = self.extra_filter()
+        if not self.search_text and where is None:
             snapshot = self.console.snapshot
             if snapshot is not None:
                 return snapshot.count(state)
             return await self.console.reads.count_jobs(state=state)
-        key = (self.view_index, self.search_text)
+        key = (self.view_index, self.search_text, self.queue, self.group)
         cached = self._search_count
         if cached is None or cached[0] != key or abs(now - cached[2]) > SEARCH_COUNT_TTL:
-            count = await self.console.reads.count_jobs(state=state, search=self.search_text)
+            search = self.search_text or None
+            count = await self.console.reads.count_jobs(state=state, search=search, where=where)
             self._search_count = cached = (key, count, now)
         return cached[1]
 
@@ -141,8 +167,30 @@ class MainScreen(LiveScreen):
         where = (
             f"{thousands(self.first_row + 1)}-{thousands(self.first_row + rows)}" if rows else "0"
         )
+        # Filters before the count: at 80 columns the bar's tail is cut, and they matter more.
+        self.describe_filters(bar)
         bar.append(f"  {where} of {thousands(self.total_rows)}")
         self.query_one("#views", Static).update(bar)
+
+    def render_views(self) -> None:
+        self._render_views()
+
+    def show_group(self, group: FailureGroup) -> None:
+        """A failure group's jobs may be failed and dead: show them in the All view."""
+        self.view_index = 0
+        self.table.show_errors(False)
+        super().show_group(group)
+
+    def view_state(self) -> JobState | None:
+        return VIEWS[self.view_index][0]
+
+    def search_value(self) -> str:
+        return self.search_text
+
+    def filters_changed(self) -> None:
+        self.first_row = 0
+        self._render_views()
+        self._reload_soon(0)
 
     def _reload_soon(self, cursor: int | None = None, delay: float = 0.0) -> None:
         """Load in a worker; a newer request cancels this one (also while it waits ``delay``)."""
@@ -151,7 +199,7 @@ class MainScreen(LiveScreen):
             if delay:
                 await asyncio.sleep(delay)
             await self.console.ready.wait()  # keys typed while the store is still opening
-            await self.reload(True)
+            await self.reload(True, asked=True)
             if cursor is not None:
                 self.table.select_row(cursor)
 
@@ -187,6 +235,7 @@ class MainScreen(LiveScreen):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         self.search_text, self.first_row = event.value.strip(), 0
+        self.all_matching = False
         self._reload_soon(0, delay=SEARCH_DEBOUNCE)
 
     @on(Input.Submitted, "#search")
@@ -194,15 +243,19 @@ class MainScreen(LiveScreen):
         self.table.focus()
 
     def action_clear_search(self) -> None:
+        """esc: close the prompts, clear the search, the selection and the group filter."""
+        self.query_one("#queue-filter", Input).remove_class("-active")
         search = self.query_one("#search", Input)
         search.remove_class("-active")
         self.table.focus()
+        self.clear_selection()
+        self.clear_group()
         if search.value:
             search.value = ""  # posts Changed, which reloads
 
     # --- actions -----------------------------------------------------------------------------
     def action_view(self, index: int) -> None:
-        self.view_index, self.first_row = index, 0
+        self.view_index, self.first_row, self.all_matching = index, 0, False
         self.table.show_errors(VIEWS[index][0] == JobState.DEAD)
         self._render_views()
         self._reload_soon(0)
@@ -211,6 +264,8 @@ class MainScreen(LiveScreen):
         if not self.console.allows(action):
             return None
         job = self.table.selected if self.is_mounted else None
+        if action in ("retry", "cancel") and self.is_mounted and self.has_selection:
+            return True
         if action == "retry":
             return (job is not None and job.state in RETRYABLE_STATES) or None
         if action == "cancel":
@@ -220,17 +275,24 @@ class MainScreen(LiveScreen):
         return True
 
     def action_retry(self) -> None:
-        if (job := self.table.selected) is not None:
+        if self.has_selection:
+            self.bulk(BulkAction.RETRY)
+        elif (job := self.table.selected) is not None:
             self.post_message(rq.RetryRequested((job.id,)))
 
     def action_retry_all(self) -> None:
         self.post_message(rq.RetryDeadRequested())
 
     def action_cancel(self) -> None:
-        if (job := self.table.selected) is not None:
+        if self.has_selection:
+            self.bulk(BulkAction.CANCEL)
+        elif (job := self.table.selected) is not None:
             self.post_message(rq.CancelRequested(job))
 
     def action_purge(self) -> None:
+        if self.has_selection:
+            self.bulk(BulkAction.PURGE)
+            return
         self.post_message(rq.PurgeRequested(VIEWS[self.view_index][0]))
 
     def action_enqueue(self) -> None:

@@ -29,6 +29,8 @@ _COLUMNS = [
 ]
 _NARROW_DROP = {"pri", "queue"}
 NARROW_BELOW = 110
+#: Before the id of a row selected for a bulk action.
+MARK = "✓ "
 
 
 def _when(job: Job, now: float) -> str:
@@ -60,6 +62,8 @@ class JobTable(DataTable[Text]):
         self.more_above = False
         self.more_below = False
         self.errors = False
+        self._marked: set[str] = set()
+        self._all_marked = False
 
     # --- columns follow the width ----------------------------------------------------------
     def _layout(self, width: int) -> list[tuple[str, str, int]]:
@@ -110,9 +114,19 @@ class JobTable(DataTable[Text]):
         selected = self.selected_id
         return None if selected is None else self._jobs.get(selected)
 
+    def set_marks(self, marked: set[str], everything: bool) -> None:
+        """Rows selected for a bulk action (``everything``: every row matching the filter)."""
+        self._marked, self._all_marked = set(marked), everything
+        self.show(list(self._jobs.values()), self._now)
+
+    def _id_cell(self, job: Job) -> Text:
+        if self._all_marked or job.id in self._marked:
+            return Text.assemble((MARK, "bold"), inert(job.id, style="bold"))
+        return inert(job.id)
+
     def _row(self, job: Job) -> list[Text]:
         cells = {
-            "id": inert(job.id),
+            "id": self._id_cell(job),
             "state": Text(str(job.state), style=state_style(self.app, job.state)),
             "command": inert(job.command),
             "att": Text(f"{job.attempts}/{job.max_attempts}", justify="right"),
@@ -152,7 +166,7 @@ class JobTable(DataTable[Text]):
             keys = list(wanted)
             if keys != self._keys:
                 order = {key: index for index, key in enumerate(keys)}
-                self.sort("id", key=lambda cell: order.get(cell.plain, 0))
+                self.sort("id", key=lambda cell: order.get(cell.plain.removeprefix(MARK), 0))
                 self._keys = keys
             self._restore(selected)
 

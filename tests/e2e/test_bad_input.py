@@ -79,6 +79,11 @@ BAD_COMMANDS = {
     "config-bad-backoff": ["config", "set", "backoff-base", "fast"],
     "config-zero-heartbeat": ["config", "set", "heartbeat-interval", "0"],
     "purge-bad-age": ["purge", "--state", "completed", "--older-than", "yesterday"],
+    "retry-ids-and-filters": ["retry", "existing", "--state", "pending"],
+    "cancel-ids-and-filters": ["cancel", "existing", "--queue", "default"],
+    "cancel-dry-run-with-ids": ["cancel", "existing", "--dry-run"],
+    "retry-nothing-named": ["retry"],
+    "purge-nothing-named": ["purge"],
 }
 
 
@@ -92,6 +97,11 @@ BAD_USAGE = {
     "unknown-command": ["frobnicate"],
     "list-bad-state": ["list", "--state", "sleeping"],
     "list-bad-limit": ["list", "--limit", "-3"],
+    "list-bad-since": ["list", "--since", "yesterday"],
+    "list-bad-until": ["list", "--until", "99999-01-01"],
+    "list-bad-exit-code": ["list", "--exit-code", "zero"],
+    "retry-bad-state": ["retry", "--state", "sleeping"],
+    "purge-bad-state": ["purge", "--state", "pending"],
 }
 
 

@@ -37,6 +37,10 @@ READS = [
     ["metrics"],
     ["metrics", "--json"],
     ["logs", "dead1"],
+    ["failures"],
+    ["failures", "--json"],
+    ["list", "--error", "exit", "--exit-code", "3", "--since", "1d", "--until", "0s"],
+    ["retry", "--state", "dead", "--dry-run"],
 ]
 JOB_TIMES = ["run_at", "created_at", "updated_at", "started_at", "finished_at", "lease_expires_at"]
 JOB_NUMBERS = ["priority", "attempts", "max_retries", "exit_code", "runs"]

@@ -219,3 +219,28 @@ async def test_a_long_hand_written_dependency_list_still_reads(
     deps = await store.dependencies("b")
     assert len(deps) == 40_001 and deps[0] == Dependency("a", JobState.PENDING)
     assert deps[-1] == Dependency("gone-39999", None)
+
+
+async def test_bulk_retry_keeps_dependencies_and_unique_keys(clocked: Store) -> None:
+    """Retry by filter (``retry --state ...``) follows the same rules as retry by id."""
+    from queuectl_core.insight import BulkAction, JobFilter
+
+    await clocked.enqueue([JobSpec("a", id="a", max_retries=0), JobSpec("b", id="b", after=("a",))])
+    await run(clocked, "a", ok=False)  # a dead: b cancelled
+    assert await states(clocked, "a", "b") == [JobState.DEAD, JobState.CANCELLED]
+    # Only the dependent: its dependency is still dead, so it is cancelled again at once.
+    cancelled = JobFilter(states=(JobState.CANCELLED,))
+    assert await clocked.change_matching(BulkAction.RETRY, cancelled) == 1
+    assert await states(clocked, "a", "b") == [JobState.DEAD, JobState.CANCELLED]
+    # Both: b waits for a's new run instead of running first.
+    both = JobFilter(ids=("a", "b"))
+    assert await clocked.change_matching(BulkAction.RETRY, both) == 2
+    await run(clocked, "a")
+    await run(clocked, "b")
+    # A retry that would make a second unfinished job of one key changes nothing.
+    await clocked.enqueue([JobSpec("k1", id="k1", unique_key="k", max_retries=0)])
+    await run(clocked, "k1", ok=False)
+    await clocked.enqueue([JobSpec("k2", id="k2", unique_key="k")])
+    with pytest.raises(InvalidState):
+        await clocked.change_matching(BulkAction.RETRY, JobFilter(ids=("k1",)))
+    assert await states(clocked, "k1", "k2") == [JobState.DEAD, JobState.PENDING]

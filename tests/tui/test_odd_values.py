@@ -18,6 +18,7 @@ from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.detail import DetailScreen
+from queuectl_tui.screens.failures import FailuresScreen
 from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.processes import ProcessesScreen
 from queuectl_tui.screens.workers import WorkersScreen
@@ -132,6 +133,15 @@ async def _visit_everything(app: QueueApp, ids: list[str]) -> None:
         assert isinstance(app.screen, ProcessesScreen)
         app.export_screenshot()
         await press(pilot, "q")
+        await press(pilot, "F")
+        assert isinstance(app.screen, FailuresScreen)
+        assert app.screen.query_one("#groups", DataTable).row_count == 1  # 'boom', twice
+        app.export_screenshot()
+        await press(pilot, "enter")
+        assert isinstance(app.screen, MainScreen)
+        for key in ("o", "O", "o", "o", "o", "o", "space", "a", "y", "Y"):
+            await press(pilot, key)
+            app.export_screenshot()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
