@@ -6,9 +6,12 @@ from typing import Protocol
 
 from queuectl_core import liveness
 from queuectl_core.lifecycle import is_final
-from queuectl_core.models import Job, JobState, WorkerInfo
+from queuectl_core.models import Dependency, Job, JobState, QueueInfo, WorkerInfo
 from queuectl_core.processes import RunningJob
 from queuectl_core.why import Facts
+
+#: At most this many of a limited queue's running jobs are read (the message names five).
+RUNNING_SHOWN = 1000
 
 
 class WhyReads(Protocol):
@@ -19,6 +22,11 @@ class WhyReads(Protocol):
     async def list_workers(self, *, include_stale: bool = False) -> list[WorkerInfo]: ...
     async def running_jobs(self) -> list[RunningJob]: ...
     async def jobs_ahead(self, job_id: str) -> int: ...
+    async def dependencies(self, job_id: str) -> list[Dependency]: ...
+    async def get_queue(self, name: str) -> QueueInfo: ...
+    async def list_jobs(
+        self, *, state: JobState | None = None, queue: str | None = None, limit: int | None = None
+    ) -> list[Job]: ...
 
 
 async def gather(store: WhyReads, job_id: str, now: float | None = None) -> Facts | None:
@@ -37,19 +45,29 @@ async def gather(store: WhyReads, job_id: str, now: float | None = None) -> Fact
     # A registered worker whose process is gone (seen on this host) serves nothing.
     workers = [w for w in await store.list_workers() if not liveness.process_gone(w)]
     if job.state is JobState.PROCESSING:
-        running = await store.running_jobs()
-        sample = next((r.sample for r in running if r.id == job.id), None)
+        samples = await store.running_jobs()
+        sample = next((r.sample for r in samples if r.id == job.id), None)
         pid = sample.pid if sample is not None else None
         return Facts(job=job, now=now, workers=workers, pid=pid)
-    waiting_on: list[tuple[str, JobState | None]] = []
-    for dep_id in job.after:
-        dep = await store.get_job(dep_id)
-        if dep is None or dep.state is not JobState.COMPLETED:
-            waiting_on.append((dep_id, None if dep is None else dep.state))
+    waiting_on = [
+        (dep.id, dep.state)
+        for dep in await store.dependencies(job.id)
+        if dep.state is not JobState.COMPLETED
+    ]
+    queue = await store.get_queue(job.queue)
+    running: list[str] = []
+    if queue.concurrency:
+        held = await store.list_jobs(
+            state=JobState.PROCESSING, queue=job.queue, limit=RUNNING_SHOWN
+        )
+        running = [j.id for j in held]
     return Facts(
         job=job,
         now=now,
         workers=workers,
+        paused=queue.paused,
+        concurrency=queue.concurrency,
+        running_in_queue=running,
         waiting_on=waiting_on,
         ahead=await store.jobs_ahead(job.id),
     )

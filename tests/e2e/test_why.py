@@ -147,3 +147,29 @@ def test_no_worker_names_the_queues_served(url: str, tmp_path: Path) -> None:
     assert "other" in reasons[0]["message"]
     other.signal_group(signal.SIGTERM)
     assert other.wait(30) == 0
+
+
+def test_paused_queue_and_dependencies(url: str) -> None:
+    add(url, id="first", command="true", queue="etl")
+    add(url, id="then", command="true", queue="etl", after=["first"])
+    run_cli("queue", "pause", "etl", db=url)
+    assert codes(url, "first") == ["queue_paused", "no_worker"]
+    reasons = why(url, "then")["reasons"]
+    assert [r["code"] for r in reasons] == ["dependencies", "queue_paused", "no_worker"]
+    assert "first (pending)" in reasons[0]["message"]
+    assert "queuectl queue resume etl" in reasons[1]["message"]
+
+
+def test_concurrency_limit_names_what_runs(url: str, tmp_path: Path) -> None:
+    run_cli("queue", "set", "slow", "--concurrency", "1", db=url)
+    add(url, id="holder", command="sleep 60", queue="slow")
+    add(url, id="queued", command="true", queue="slow")
+    busy_worker = start_workers(None, 2, "-q", env=cli_env(url), cwd=tmp_path)
+    wait_until(lambda: state(url, "holder") == "processing", 30, message="holder runs")
+    reasons = why(url, "queued")["reasons"]
+    assert [r["code"] for r in reasons] == ["concurrency_limit"], reasons
+    assert "limit of 1" in reasons[0]["message"] and "holder" in reasons[0]["message"]
+    run_cli("cancel", "holder", db=url)
+    wait_until(lambda: state(url, "queued") == "completed", 30, message="queued ran")
+    busy_worker.signal_group(signal.SIGTERM)
+    assert busy_worker.wait(30) == 0
