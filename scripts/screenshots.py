@@ -17,6 +17,10 @@ from textual.pilot import Pilot
 sys.path.insert(0, str(Path(__file__).parent))
 from svg_to_png import convert
 
+from queuectl_core.models import JobSpec
+from queuectl_core.recurrence import Rule
+from queuectl_core.schedule_model import ScheduleSpec
+from queuectl_core.store.base import Store
 from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.demo import Clock, seed
@@ -41,6 +45,11 @@ SHOTS: list[tuple[str, tuple[int, int], str | None, tuple[str, ...]]] = [
     ("signal-picker", (120, 36), None, ("t", "k")),
     ("help", (100, 40), None, ("question_mark",)),
     ("failures-80x24", (80, 24), None, ("F",)),
+    ("queues", (120, 36), None, ("Q",)),
+    ("queues-80x24", (80, 24), None, ("Q",)),
+    ("schedules", (120, 36), None, ("S",)),
+    ("schedules-80x24", (80, 24), None, ("S",)),
+    ("dependent-detail", (120, 36), "email-01", ("enter",)),
     ("bulk-confirm", (120, 36), None, ("2", "space", "space", "c")),
 ]
 
@@ -71,6 +80,29 @@ async def shoot(
     return path
 
 
+async def _steering(store: Store, clock: Clock) -> None:
+    """Queue settings, schedules and a dependent job, for the panes that show them."""
+    clock.now = NOW - 2
+    await store.set_paused(["reports"], True)
+    await store.set_concurrency("etl", 1)
+    await store.enqueue(
+        [JobSpec("./scripts/mail_report.sh", id="email-01", queue="reports", after=("weekly-01",))]
+    )
+    for name, rule, command, queue in (
+        ("nightly-backup", Rule("0 2 * * *", None), "./scripts/backup.sh --full", "default"),
+        ("feed-refresh", Rule(None, 300.0), "python -m feeds.refresh", "etl"),
+        (
+            "weekly-report",
+            Rule("0 6 * * 1", None, "Europe/Paris"),
+            "python -m reports.weekly",
+            "reports",
+        ),
+    ):
+        await store.add_schedule(ScheduleSpec(name, rule, command, queue=queue))
+    await store.pause_schedule("weekly-report", True)
+    clock.now = NOW
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,6 +110,7 @@ async def main() -> None:
         clock = Clock(NOW)
         store = await open_store(url, clock=clock)
         await seed(store, clock, NOW)
+        await _steering(store, clock)
         await store.close()
         shots = [(url, *shot) for shot in SHOTS]
         shots.append((str(Path(tmp) / "empty.db"), "empty-80x24", (80, 24), None, ()))
