@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
+from typing import TypeVar, cast
 
 from textual import events
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from queuectl_tui.console import Console
+
+T = TypeVar("T")
+
+
+def row_item(table: DataTable[object], items: Sequence[T]) -> T | None:
+    """The item under the cursor of a table whose rows are ``items`` in order (a pane refills
+    both together), or None when the table is empty or not yet filled."""
+    if 0 <= table.cursor_row < min(len(items), table.row_count):
+        return items[table.cursor_row]
+    return None
 
 
 class LiveScreen(Screen[None]):

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from queuectl_core.processes import JobSignal, RunningJob, human_bytes, human_seconds, top_dict
 from queuectl_tui import requests as rq
-from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.screens.base import LiveScreen, row_item
 from queuectl_tui.text import clean_line
 from queuectl_tui.widgets.key_footer import KeyFooter
 
@@ -89,11 +89,7 @@ class ProcessesScreen(LiveScreen):
 
     @property
     def selected(self) -> RunningJob | None:
-        table = self.query_one("#processes", DataTable)
-        # The table's rows are ``self.jobs`` in order (both change together in ``_show``).
-        if 0 <= table.cursor_row < min(len(self.jobs), table.row_count):
-            return self.jobs[table.cursor_row]
-        return None
+        return row_item(self.query_one("#processes", DataTable), self.jobs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.console.allows(action):

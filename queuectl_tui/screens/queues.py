@@ -22,7 +22,7 @@ from queuectl_core.models import QueueInfo
 from queuectl_core.present import thousands
 from queuectl_core.queues import check_concurrency
 from queuectl_tui import requests as rq
-from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.screens.base import LiveScreen, row_item
 from queuectl_tui.text import clean_line
 from queuectl_tui.theme import variable
 from queuectl_tui.widgets.key_footer import KeyFooter
@@ -108,11 +108,7 @@ class QueuesScreen(LiveScreen):
 
     @property
     def selected(self) -> QueueInfo | None:
-        table = self.query_one("#queues", DataTable)
-        # The table's rows are ``self.queues`` in order (both change together in ``_show``).
-        if 0 <= table.cursor_row < min(len(self.queues), table.row_count):
-            return self.queues[table.cursor_row]
-        return None
+        return row_item(self.query_one("#queues", DataTable), self.queues)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.console.allows(action):

@@ -16,7 +16,7 @@ from queuectl_core.present import relative
 from queuectl_core.recurrence import describe, expression
 from queuectl_core.schedule_model import Schedule
 from queuectl_tui import requests as rq
-from queuectl_tui.screens.base import LiveScreen
+from queuectl_tui.screens.base import LiveScreen, row_item
 from queuectl_tui.text import clean_line
 from queuectl_tui.theme import variable
 from queuectl_tui.widgets.key_footer import KeyFooter
@@ -113,11 +113,7 @@ class SchedulesScreen(LiveScreen):
 
     @property
     def selected(self) -> Schedule | None:
-        table = self.query_one("#schedules", DataTable)
-        # The table's rows are ``self.schedules`` in order (both change together in ``_show``).
-        if 0 <= table.cursor_row < min(len(self.schedules), table.row_count):
-            return self.schedules[table.cursor_row]
-        return None
+        return row_item(self.query_one("#schedules", DataTable), self.schedules)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.console.allows(action):
