@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-#: Characters of stderr read from the end of the last attempt's output (the store cuts it).
-STDERR_TAIL = 2000
 #: A masked line longer than this is cut (a minified blob should not make a unique group).
 LINE_LIMIT = 200
 #: Only this much of a line is read (masking is regex work; a 1 MB line must stay cheap).

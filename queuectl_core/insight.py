@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 from queuectl_core.models import JobState
 
+#: Characters of stderr read from the end of the last attempt's output (the store cuts it, so
+#: the store need not import ``fingerprint`` and compile its rules on every CLI command).
+STDERR_TAIL = 2000
+
 #: The states ``queuectl failures`` reads: failed (waiting out a backoff) and dead.
 FAILURE_STATES = (JobState.FAILED, JobState.DEAD)
 

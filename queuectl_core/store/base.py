@@ -134,7 +134,7 @@ class OperatorStore(StoreHandle, Protocol):
 
     async def failure_rows(self, queue: str | None = None) -> list[FailureRow]:
         """Failed and dead jobs (in ``queue``, if given), each with its last attempt's stderr
-        tail (``fingerprint.STDERR_TAIL`` characters): what ``insight.group_failures`` reads."""
+        tail (``insight.STDERR_TAIL`` characters): what ``insight.group_failures`` reads."""
         ...
 
     async def change_matching(

@@ -6,8 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from queuectl_core.fingerprint import STDERR_TAIL
-from queuectl_core.insight import FAILURE_STATES, BulkAction, FailureRow, JobFilter
+from queuectl_core.insight import FAILURE_STATES, STDERR_TAIL, BulkAction, FailureRow, JobFilter
 from queuectl_core.moments import moment_or, text
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.deps import key_taken

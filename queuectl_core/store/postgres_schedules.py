@@ -9,7 +9,6 @@ nothing and inserts nothing. The job insert fires the jobs trigger that notifies
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 import asyncpg
@@ -36,8 +35,6 @@ from queuectl_core.store.schedrows import (
     rule_from,
     schedule_from_row,
 )
-
-log = logging.getLogger("queuectl.schedules")
 
 SELECT_SCHEDULES = f"""
 SELECT {SCHEDULE_COLUMNS}, j.state, j.exit_code, j.last_error
@@ -143,7 +140,7 @@ class PgSchedules(PgBase):
         try:
             next_run = following(rule_from(rows[0][8], rows[0][9], rows[0][10]), due, now)
         except ValueError as exc:  # a stored rule no queuectl wrote: stop it, do not spin
-            log.warning("schedule %s paused: %s", name, exc)
+            _warn_paused(name, exc)
             await conn.execute(PAUSE_BROKEN, name, due)
             return None
         job_id = new_job_ids(1)[0]
@@ -177,3 +174,11 @@ async def _load(conn: Any, name: str, *, lock: bool = False) -> Schedule:
     if not rows:
         raise ScheduleNotFound(f"no schedule named {name!r}")
     return schedule_from_row(rows[0])
+
+
+def _warn_paused(name: str, exc: Exception) -> None:
+    # logging is imported here, not at the top: every CLI command loads this module (it is part
+    # of the store class), and only a worker meeting a broken rule ever logs from it.
+    import logging
+
+    logging.getLogger("queuectl.schedules").warning("schedule %s paused: %s", name, exc)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from queuectl_core import wake
-from queuectl_core.fingerprint import STDERR_TAIL
-from queuectl_core.insight import FAILURE_STATES, BulkAction, FailureRow, JobFilter
+from queuectl_core.insight import FAILURE_STATES, STDERR_TAIL, BulkAction, FailureRow, JobFilter
 from queuectl_core.lifecycle import CANCELLABLE_STATES, FINAL_STATES, RETRYABLE_STATES
 from queuectl_core.moments import moment_or, text
 from queuectl_core.store.common import sql_states

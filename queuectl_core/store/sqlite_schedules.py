@@ -8,7 +8,6 @@ inserts its job: of any number of workers that saw the same due fire time, exact
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 
 from queuectl_core import wake
@@ -34,8 +33,6 @@ from queuectl_core.store.schedrows import (
     schedule_from_row,
 )
 from queuectl_core.store.sqlite_base import Conn, SqliteBase, read_config
-
-log = logging.getLogger("queuectl.schedules")
 
 SELECT_SCHEDULES = f"""
 SELECT {SCHEDULE_COLUMNS}, j.state, j.exit_code, j.last_error
@@ -161,7 +158,7 @@ class SqliteSchedules(SqliteBase):
         try:
             next_run = following(rule, due, now)
         except ValueError as exc:  # a stored rule no queuectl wrote: stop it, do not spin
-            log.warning("schedule %s paused: %s", name, exc)
+            _warn_paused(name, exc)
             conn.execute(PAUSE_BROKEN, (name, due))
             return None
         job_id = new_job_ids(1)[0]
@@ -189,3 +186,11 @@ def _load(conn: Conn, name: str) -> Schedule:
     if row is None:
         raise ScheduleNotFound(f"no schedule named {name!r}")
     return schedule_from_row(row)
+
+
+def _warn_paused(name: str, exc: Exception) -> None:
+    # logging is imported here, not at the top: every CLI command loads this module (it is part
+    # of the store class), and only a worker meeting a broken rule ever logs from it.
+    import logging
+
+    logging.getLogger("queuectl.schedules").warning("schedule %s paused: %s", name, exc)
