@@ -21,7 +21,8 @@ from queuectl_tui.text import clean_line
 from queuectl_tui.theme import variable
 from queuectl_tui.widgets.key_footer import KeyFooter
 
-_COLUMNS = ("name", "rule", "description", "next", "last", "last job", "state")
+# The description comes last: at 80 columns it is what gets cut, not when the rule fires next.
+_COLUMNS = ("name", "rule", "next", "last", "last job", "state", "description")
 _OUTCOME_COLOURS = {
     JobState.COMPLETED: "success",
     JobState.FAILED: "warning",
@@ -94,11 +95,11 @@ class SchedulesScreen(LiveScreen):
         return [
             Text(clean_line(item.name, 30)),
             Text(clean_line(expression(rule), 30)),
-            Text(clean_line(describe(rule), 50), no_wrap=True, overflow="ellipsis"),
             Text(upcoming, justify="right"),
             Text(relative(item.last_run, now) or "never", justify="right"),
             self._outcome(item),
             state,
+            Text(clean_line(describe(rule), 50), no_wrap=True, overflow="ellipsis"),
         ]
 
     def _outcome(self, item: Schedule) -> Text:
