@@ -8,11 +8,10 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
-from bench.stores import cli_env, queuectl_bin
+from bench.stores import cli_env, queuectl_bin, timed_run
 from queuectl_core.models import JobState
 from queuectl_core.store import sqlite_schema
 from queuectl_core.store.open import open_store
@@ -122,11 +121,5 @@ def api_times(path: Path, calls: int) -> dict[str, float]:
 def cli_ms(path: Path, args: list[str], runs: int) -> float:
     """Median milliseconds of ``queuectl ARGS`` as a whole process on the big store."""
     env = cli_env(str(path))
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [*queuectl_bin(), *args], env=env, check=True, stdout=subprocess.DEVNULL, timeout=60
-        )
-        times.append(time.perf_counter() - start)
+    times = [timed_run([*queuectl_bin(), *args], env, limit=60) for _ in range(runs)]
     return statistics.median(times) * 1000

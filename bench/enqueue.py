@@ -6,16 +6,13 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bench.stores import cli_env, queuectl_bin
+from bench.stores import cli_env, queuectl_bin, timed_run
 
 
 def _timed(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300)
-    return time.perf_counter() - start
+    return timed_run(argv, env)
 
 
 def _create_store(env: dict[str, str]) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import subprocess
 import time
 
-from bench.stores import cli_env, queuectl_bin
+from bench.stores import cli_env, queuectl_bin, timed_run
 from queuectl_core.models import JobSpec
 from queuectl_core.store.open import open_store
 from queuectl_core.worker import WorkerPool
@@ -50,16 +50,8 @@ def drain_cli(url: str, count: int, command: str, slots: int) -> float:
     """Seconds for ``queuectl worker start --count N --drain`` (the whole process) to run them."""
     asyncio.run(fill(url, count, command))
     env = cli_env(url)
-    start = time.perf_counter()
-    subprocess.run(
-        [*queuectl_bin(), "worker", "start", "--count", str(slots), "--drain"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=600,
-    )
-    elapsed = time.perf_counter() - start
+    argv = [*queuectl_bin(), "worker", "start", "--count", str(slots), "--drain"]
+    elapsed = timed_run(argv, env, limit=600, stderr=subprocess.DEVNULL)
     asyncio.run(_check_done(url, count))
     return elapsed
 
