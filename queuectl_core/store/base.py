@@ -150,8 +150,9 @@ class OperatorStore(StoreHandle, Protocol):
         """Every queue that has jobs or settings, by name, with its jobs counted by state."""
         ...
 
-    async def get_queue(self, name: str) -> QueueInfo:
-        """One queue (not paused and unlimited if it has no settings, zero counts if no jobs)."""
+    async def get_queue(self, name: str, *, counts: bool = True) -> QueueInfo:
+        """One queue (not paused and unlimited if it has no settings, zero counts if no jobs);
+        ``counts=False`` reads only its settings (no scan of its jobs; counts stay empty)."""
         ...
 
     async def paused_queues(self) -> list[str]:

@@ -3,7 +3,7 @@ under the queues' rules is in ``postgres_workers``/``postgres_sql``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from queuectl_core.models import JobState, QueueInfo
 from queuectl_core.queues import build_queues, check_concurrency, check_queue_name
@@ -57,8 +57,18 @@ class PgQueues(PgBase):
     async def list_queues(self) -> list[QueueInfo]:
         return await self._run(lambda conn: self._queues(conn, None), retry=True)
 
-    async def get_queue(self, name: str) -> QueueInfo:
-        return (await self._run(lambda conn: self._queues(conn, name), retry=True))[0]
+    async def get_queue(self, name: str, *, counts: bool = True) -> QueueInfo:
+        read = (lambda conn: self._queues(conn, name)) if counts else self._settings(name)
+        return (await self._run(read, retry=True))[0]
+
+    def _settings(self, name: str) -> Callable[[Conn], Awaitable[list[QueueInfo]]]:
+        """Settings only: no scan of the queue's jobs."""
+
+        async def read(conn: Conn) -> list[QueueInfo]:
+            settings = [tuple(r) for r in await conn.fetch(SETTINGS, name)]
+            return build_queues(settings, [], {}, only=name)
+
+        return read
 
     async def _queues(self, conn: Conn, name: str | None) -> list[QueueInfo]:
         """One snapshot (REPEATABLE READ is not needed: counts and settings are advisory)."""

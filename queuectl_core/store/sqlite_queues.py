@@ -101,12 +101,15 @@ class SqliteQueues(SqliteBase):
 
         return await self._read(read)
 
-    async def get_queue(self, name: str) -> QueueInfo:
+    async def get_queue(self, name: str, *, counts: bool = True) -> QueueInfo:
         def read(conn: Conn) -> QueueInfo:
+            if not counts:  # settings only: no scan of the queue's jobs
+                settings = conn.execute(SETTINGS + " WHERE name = ?", (name,)).fetchall()
+                return build_queues(settings, [], {}, only=name)[0]
             recent = dict(conn.execute(RECENT, (self._clock() - 60,)).fetchall())
-            counts = conn.execute(COUNTS_OF, (name,)).fetchall()
+            counts_of = conn.execute(COUNTS_OF, (name,)).fetchall()
             settings = conn.execute(SETTINGS + " WHERE name = ?", (name,)).fetchall()
-            return build_queues(settings, counts, recent, only=name)[0]
+            return build_queues(settings, counts_of, recent, only=name)[0]
 
         return await self._read(read)
 

@@ -56,6 +56,12 @@ async def test_get_queue_defaults_and_settings(store: Store) -> None:
     await store.set_paused(["mail"], True)
     mail = await store.get_queue("mail")
     assert (mail.paused, mail.concurrency, mail.counts["pending"]) == (True, 2, 3)
+    # Settings only (what `why` reads): no counting of the queue's jobs.
+    light = await store.get_queue("mail", counts=False)
+    assert (light.name, light.paused, light.concurrency) == ("mail", True, 2)
+    assert not any(light.counts.values())
+    plain = await store.get_queue("nowhere", counts=False)
+    assert (plain.paused, plain.concurrency) == (False, 0)
 
 
 async def test_resume_and_no_limit_forget_the_settings(store: Store) -> None:
