@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.bigstore import seeded_store
-from bench.stores import cli_env, queuectl_bin
+from bench.stores import cli_env, queuectl_bin, timed_run
 from queuectl_core.insight import JobFilter, group_failures
 from queuectl_core.store import sqlite_insight
 from queuectl_core.store.open import open_store
@@ -139,17 +139,7 @@ async def store_times(url: str, runs: int) -> dict[str, float]:
 
 
 def cli_ms(url: str, args: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [*queuectl_bin(), *args],
-            env=cli_env(url),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            timeout=120,
-        )
-        times.append(time.perf_counter() - start)
+    times = [timed_run([*queuectl_bin(), *args], cli_env(url), limit=120) for _ in range(runs)]
     return median_ms(times)
 
 
