@@ -15,6 +15,7 @@ from queuectl_core.processes import (
     SignalRequest,
     SignalStatus,
 )
+from queuectl_core.store import postgres_procs_sql as procs_sql
 from queuectl_core.store import postgres_sql as sql
 from queuectl_core.store.ahead import POSTGRES_JOBS_AHEAD
 from queuectl_core.store.common import checked_for_change
@@ -37,7 +38,9 @@ class PgProcs(PgBase):
         self, worker_id: str, samples: Sequence[ProcessSample]
     ) -> list[SignalRequest]:
         async def write(conn: Conn) -> list[Any]:
-            return list(await conn.fetch(sql.PUBLISH_PROCESSES, worker_id, samples_json(samples)))
+            return list(
+                await conn.fetch(procs_sql.PUBLISH_PROCESSES, worker_id, samples_json(samples))
+            )
 
         rows = await self._run(write, tx=False)
         return [r for r in map(request_from_row, rows) if r is not None]
@@ -45,7 +48,7 @@ class PgProcs(PgBase):
     async def ack_signals(self, acks: Sequence[SignalAck]) -> None:
         if acks:
             ids, errors = [a.id for a in acks], [a.error for a in acks]
-            await self._execute(sql.ACK_SIGNALS, self._now_param(), ids, errors)
+            await self._execute(procs_sql.ACK_SIGNALS, self._now_param(), ids, errors)
 
     async def request_signal(self, job_id: str, signal: JobSignal) -> int:
         async def write(conn: Conn) -> int:
@@ -53,30 +56,32 @@ class PgProcs(PgBase):
             row = await conn.fetchrow(sql.SELECT_JOB + " FOR UPDATE", job_id)
             found = {job_id: job_from_row(row)} if row else {}
             job = checked_for_change([job_id], found, (JobState.PROCESSING,), "signalled")[0]
-            await conn.execute(sql.FORGET_SIGNALS, now - SIGNAL_MEMORY)
-            request_id = await conn.fetchval(sql.INSERT_SIGNAL, job.id, job.runs, signal.value, now)
+            await conn.execute(procs_sql.FORGET_SIGNALS, now - SIGNAL_MEMORY)
+            request_id = await conn.fetchval(
+                procs_sql.INSERT_SIGNAL, job.id, job.runs, signal.value, now
+            )
             await conn.execute(sql.NOTIFY, sql.CONTROL_CHANNEL)
             return int(request_id)
 
         return await self._run(write)
 
     async def signal_status(self, request_id: int) -> SignalStatus:
-        rows = await self._read(sql.SIGNAL_STATUS, request_id)
+        rows = await self._read(procs_sql.SIGNAL_STATUS, request_id)
         return status_from_row(rows[0] if rows else None)
 
     async def running_jobs(self) -> list[RunningJob]:
         async def read(conn: Conn) -> list[RunningJob]:
             # One snapshot: the jobs and the samples their workers published.
             async with conn.transaction(isolation="repeatable_read", readonly=True):
-                jobs = await conn.fetch(sql.RUNNING_JOBS)
-                return running_from_rows(jobs, await conn.fetch(sql.WORKER_SAMPLES))
+                jobs = await conn.fetch(procs_sql.RUNNING_JOBS)
+                return running_from_rows(jobs, await conn.fetch(procs_sql.WORKER_SAMPLES))
 
         return await self._run(read, tx=False, retry=True)
 
     async def figures(self) -> Figures:
         async def fold(conn: Conn) -> None:
-            if await conn.fetchval(sql.TRY_LOCK, sql.COUNTERS_LOCK):
-                await conn.execute(sql.FOLD_COUNTERS)
+            if await conn.fetchval(sql.TRY_LOCK, procs_sql.COUNTERS_LOCK):
+                await conn.execute(procs_sql.FOLD_COUNTERS)
 
         await self._run(fold)
 
@@ -85,10 +90,10 @@ class PgProcs(PgBase):
             horizon = now - (await self._config(conn)).lease_timeout
             return figures_from_rows(
                 now,
-                await conn.fetch(sql.QUEUE_STATE_COUNTS),
-                await conn.fetch(sql.OLDEST_DUE, now),
-                await conn.fetchval(sql.LIVE_WORKER_COUNT, horizon),
-                await conn.fetch(sql.COUNTERS),
+                await conn.fetch(procs_sql.QUEUE_STATE_COUNTS),
+                await conn.fetch(procs_sql.OLDEST_DUE, now),
+                await conn.fetchval(procs_sql.LIVE_WORKER_COUNT, horizon),
+                await conn.fetch(procs_sql.COUNTERS),
             )
 
         return await self._run(read, retry=True)
