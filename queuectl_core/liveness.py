@@ -19,3 +19,8 @@ def process_gone(worker: WorkerInfo) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
+    """Drop workers of this host whose process is gone (SIGKILLed) before their lease says so."""
+    return [w for w in workers if not process_gone(w)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from queuectl_core import liveness
 from queuectl_core.lifecycle import is_final
+from queuectl_core.liveness import live_workers
 from queuectl_core.models import Dependency, Job, JobState, QueueInfo, WorkerInfo
 from queuectl_core.processes import RunningJob
 from queuectl_core.why import Facts
@@ -43,7 +43,7 @@ async def gather(store: WhyReads, job_id: str, now: float | None = None) -> Fact
     if is_final(job.state):
         return Facts(job=job, now=now)
     # A registered worker whose process is gone (seen on this host) serves nothing.
-    workers = [w for w in await store.list_workers() if not liveness.process_gone(w)]
+    workers = live_workers(await store.list_workers())
     if job.state is JobState.PROCESSING:
         samples = await store.running_jobs()
         sample = next((r.sample for r in samples if r.id == job.id), None)

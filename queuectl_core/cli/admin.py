@@ -9,10 +9,9 @@ import click
 from queuectl_core.cli.bulk import (
     Selection,
     change,
-    check_ids_or_filters,
     count_text,
     filter_options,
-    run_bulk,
+    ids_or_filters,
 )
 from queuectl_core.cli.common import (
     complete_config_keys,
@@ -98,13 +97,9 @@ def cancel(
     Filters: every matching job that can be cancelled; finished ones are skipped.
     """
     selection = Selection(states, queue, search, group)
-    check_ids_or_filters(job_ids, selection, dry_run)
-    if not job_ids:
-        run_bulk(ctx, BulkAction.CANCEL, selection.job_filter(), group, dry_run)
-        return
-    jobs = with_store(ctx, lambda store: store.cancel(list(job_ids)))
-    for job in jobs:
-        click.echo(job.id)
+    ids_or_filters(
+        ctx, BulkAction.CANCEL, job_ids, selection, dry_run, lambda s: s.cancel(list(job_ids))
+    )
 
 
 @click.group()

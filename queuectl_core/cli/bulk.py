@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -15,7 +15,7 @@ from click.shell_completion import CompletionItem
 from queuectl_core.cli.common import state_choice, with_store
 from queuectl_core.errors import InvalidInput, QueueError
 from queuectl_core.insight import BulkAction, FailureGroup, JobFilter, group_failures
-from queuectl_core.models import JobState
+from queuectl_core.models import Job, JobState
 from queuectl_core.store.base import Store
 from queuectl_core.validation import parse_duration, parse_time
 
@@ -158,3 +158,21 @@ def run_bulk(
         click.echo(f"would {action} {count_text(count)}")
     else:
         click.echo(f"{action.done} {count_text(count)}")
+
+
+def ids_or_filters(
+    ctx: click.Context,
+    action: BulkAction,
+    job_ids: Sequence[str],
+    selection: Selection,
+    dry_run: bool,
+    by_ids: Callable[[Store], Awaitable[list[Job]]],
+) -> None:
+    """The shape of ``retry`` and ``cancel``: the jobs named (``by_ids``, all or nothing, each
+    id printed) or every job the filters match (counted)."""
+    check_ids_or_filters(job_ids, selection, dry_run)
+    if not job_ids:
+        run_bulk(ctx, action, selection.job_filter(), selection.group, dry_run)
+        return
+    for job in with_store(ctx, by_ids):
+        click.echo(job.id)

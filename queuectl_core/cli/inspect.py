@@ -23,15 +23,10 @@ from queuectl_core.cli.common import (
 from queuectl_core.errors import JobNotFound
 from queuectl_core.insight import JobFilter
 from queuectl_core.lifecycle import is_claimable
-from queuectl_core.liveness import process_gone
+from queuectl_core.liveness import live_workers
 from queuectl_core.models import Dependency, Job, JobSort, JobState, WorkerInfo
 from queuectl_core.present import relative
 from queuectl_core.store.base import Store, describe
-
-
-def live_workers(workers: list[WorkerInfo]) -> list[WorkerInfo]:
-    """Drop workers of this host whose process is gone (SIGKILLed) before their lease says so."""
-    return [w for w in workers if not process_gone(w)]
 
 
 @click.command(epilog=examples("queuectl status", "queuectl status --json | jq .counts.dead"))

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from queuectl_core.cli.bulk import Selection, check_ids_or_filters, filter_options, run_bulk
+from queuectl_core.cli.bulk import Selection, filter_options, ids_or_filters
 from queuectl_core.cli.common import (
     complete_job_ids,
     duration,
@@ -82,13 +82,9 @@ def retry(
     running job named by id is refused (exit 1) and nothing changes; filters skip them.
     """
     selection = Selection(states, queue, search, group)
-    check_ids_or_filters(job_ids, selection, dry_run)
-    if not job_ids:
-        run_bulk(ctx, BulkAction.RETRY, selection.job_filter(), group, dry_run)
-        return
-    jobs = with_store(ctx, lambda store: store.retry(list(job_ids)))
-    for job in jobs:
-        click.echo(job.id)
+    ids_or_filters(
+        ctx, BulkAction.RETRY, job_ids, selection, dry_run, lambda s: s.retry(list(job_ids))
+    )
 
 
 @click.command(

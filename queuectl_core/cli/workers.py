@@ -14,9 +14,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from queuectl_core.cli.common import duration, store_url, with_store
-from queuectl_core.cli.inspect import live_workers
 from queuectl_core.errors import StoreMissing
 from queuectl_core.ids import new_worker_id
+from queuectl_core.liveness import live_workers
 from queuectl_core.orphans import record_orphans
 from queuectl_core.present import signal_name
 from queuectl_core.store.base import Store

@@ -19,7 +19,7 @@ SQLITE_JOBS_AHEAD = f"""
 SELECT count(*) FROM (
     SELECT 1 FROM jobs AS a INDEXED BY jobs_queue_ready, jobs AS me
     WHERE me.id = :id AND a.state IN {_CLAIMABLE} AND a.queue = me.queue AND a.run_at <= :now
-      AND a.waiting = 0  -- jobs waiting on dependencies are not ahead (and not in jobs_ready)
+      AND a.waiting = 0  -- jobs waiting on dependencies are not ahead (nor in jobs_queue_ready)
       AND (a.priority > me.priority OR (a.priority = me.priority AND a.seq < me.seq))
     LIMIT {AHEAD_CAP}
 )

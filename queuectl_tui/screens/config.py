@@ -15,6 +15,7 @@ from queuectl_core.errors import InvalidInput
 from queuectl_tui.requests import ConfigChangeRequested
 from queuectl_tui.screens.base import LiveScreen
 from queuectl_tui.widgets.key_footer import KeyFooter
+from queuectl_tui.widgets.problem import show_problem
 
 
 class ConfigScreen(LiveScreen):
@@ -104,11 +105,9 @@ class ConfigScreen(LiveScreen):
         try:
             self._check(event.value)
         except InvalidInput as exc:
-            problem.update(Text(str(exc)))
-            problem.add_class("-error")
+            show_problem(problem, exc)
         else:
-            problem.update("")
-            problem.remove_class("-error")
+            show_problem(problem, None)
 
     @on(Input.Submitted, "#edit")
     def _save(self, event: Input.Submitted) -> None:

@@ -26,6 +26,7 @@ from queuectl_tui.screens.base import LiveScreen, row_item
 from queuectl_tui.text import clean_line
 from queuectl_tui.theme import variable
 from queuectl_tui.widgets.key_footer import KeyFooter
+from queuectl_tui.widgets.problem import show_problem
 
 #: Short headings: the whole table fits 80 columns with queue names up to ~16 characters.
 _COLUMNS = ("queue", "state", "max", "pend", "run", "done", "fail", "dead", "canc", "/min")
@@ -168,11 +169,9 @@ class LimitPrompt(ModalScreen[int | None]):
         try:
             self.parse(event.value)
         except InvalidInput as exc:
-            problem.update(Text(str(exc)))
-            problem.add_class("-error")
+            show_problem(problem, exc)
         else:
-            problem.update("")
-            problem.remove_class("-error")
+            show_problem(problem, None)
 
     @on(Input.Submitted, "#limit")
     def _save(self, event: Input.Submitted) -> None:
