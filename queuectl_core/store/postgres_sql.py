@@ -499,7 +499,7 @@ LIVE_WORKERS = f"SELECT {WORKER_COLUMNS} FROM workers WHERE heartbeat_at > $1 OR
 # In id order, so concurrent operator changes cannot deadlock.
 LOCK_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
 
-# Filled in with ``rows.job_filters`` and ``rows.job_order``, then the placeholder numbers.
+# Filled in with ``filters.where_sql`` and ``rows.job_order``, then the placeholder numbers.
 LIST_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs{{where}}{{order}} LIMIT ${{limit}} OFFSET ${{offset}}"
 COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
 

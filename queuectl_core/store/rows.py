@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from queuectl_core.models import Attempt, Job, JobSort, JobState, WorkerInfo
@@ -97,32 +97,6 @@ def worker_from_row(row: Sequence[Any]) -> WorkerInfo:
         current_jobs=_names(row[7]),
         stop_requested=bool(row[8]),
     )
-
-
-def job_filters(
-    state: JobState | None,
-    queue: str | None,
-    search: str | None,
-    mark: Callable[[int], str],
-) -> tuple[str, list[Any]]:
-    """The WHERE clause of list/count queries; ``mark(n)`` spells the n-th placeholder."""
-    clauses: list[str] = []
-    params: list[Any] = []
-
-    def bind(value: Any) -> str:
-        params.append(value)
-        return mark(len(params))
-
-    if state is not None:
-        clauses.append(f"state = {bind(str(state))}")
-    if queue is not None:
-        clauses.append(f"queue = {bind(queue)}")
-    if search:
-        pattern = like_pattern(search)
-        clauses.append(
-            f"(id LIKE {bind(pattern)} ESCAPE '\\' OR command LIKE {bind(pattern)} ESCAPE '\\')"
-        )
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 _SORT_KEYS = {

@@ -301,7 +301,7 @@ UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND worker_id = ? AND runs = ?
 'processing'
 """
 
-# Filled in with ``rows.job_filters`` and ``rows.job_order``.
+# Filled in with ``filters.where_sql`` and ``rows.job_order``.
 LIST_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs{{where}} {{order}} LIMIT ? OFFSET ?"
 COUNT_JOBS = "SELECT count(*) FROM jobs{where}"
 
