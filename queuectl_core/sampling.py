@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-
-import psutil
+from typing import TYPE_CHECKING
 
 from queuectl_core.processes import ProcessSample
+
+if TYPE_CHECKING:
+    import psutil
 
 
 class Sampler:
@@ -46,6 +48,8 @@ class Sampler:
         return samples
 
     def _measure(self, pid: int, seen: dict[int, psutil.Process]) -> tuple[float, int] | None:
+        import psutil  # loaded by ``_members`` already
+
         process = self._known.get(pid)
         try:
             if process is None:
@@ -61,6 +65,10 @@ class Sampler:
 
 def _members(leaders: Iterable[int]) -> dict[int, list[int]]:
     """Group leader -> the pids in its process group (the leader first, if alive)."""
+    # Imported at the first sample, not by every worker start: ~8 ms of a short
+    # ``worker start --drain``, and a worker with nothing running never needs it.
+    import psutil
+
     wanted = set(leaders)
     found: dict[int, list[int]] = {leader: [] for leader in wanted}
     for pid in psutil.pids():
