@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import select
 import signal
-import subprocess
-import sys
 from dataclasses import dataclass, field
 
-from queuectl_core import reaper
 from queuectl_core.child import Child
 from queuectl_core.lifecycle import STOP_ERRORS, OutcomeKind, previous_outcome_unknown
 from queuectl_core.models import Job, Outcome
@@ -25,50 +20,17 @@ PIPE_GRACE = 0.2  # how long to keep reading after the shell exits (grandchildre
 CD_THEN_RUN = 'cd -- "$QUEUECTL_CWD" || exit 126\nunset QUEUECTL_CWD\n'
 
 
-class Reaper:
-    """Starts the reaper process (``queuectl_core.reaper``) that outlives this worker."""
-
-    def __init__(self, worker_id: str) -> None:
-        self.tag = worker_id
-        # The file itself, isolated and without site: it needs only the standard library, and
-        # starts in ~15 ms instead of ~50 (site's .pth files, the package import).
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", reaper.__file__, worker_id],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-    def close(self) -> None:
-        """EOF to the reaper, then wait (5 s at most) for its last scan to finish."""
-        if self._process.stdin is not None:
-            with contextlib.suppress(OSError):
-                self._process.stdin.close()
-        # A pidfd wakes us the moment it exits; ``Popen.wait(timeout)`` polls with sleeps of
-        # up to 50 ms, which every ``worker start --drain`` paid on its way out.
-        left = 5.0
-        with contextlib.suppress(OSError):
-            pidfd = os.pidfd_open(self._process.pid)
-            try:
-                select.select([pidfd], [], [], left)
-                left = 0.1  # exited (or 5 s are up): the wait below only reaps it
-            finally:
-                os.close(pidfd)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=left)
-
-
 class Environment:
     """The worker's environment, encoded once; each job adds its own variables to a copy."""
 
-    def __init__(self, reaper: Reaper | None) -> None:
+    def __init__(self, reaper_tag: str | None) -> None:
+        """``reaper_tag``: the worker id a reaper watches for (None: no reaper)."""
         # Bytes: os.environ would decode every variable, and posix_spawn encode it again.
         self.base = dict(os.environb)
         self.tags: tuple[bytes, ...] = ()
-        if reaper is not None:
-            self.base[TAG_NAME.encode()] = os.fsencode(reaper.tag)
-            self.tags = (tag(TAG_NAME, reaper.tag),)
+        if reaper_tag is not None:
+            self.base[TAG_NAME.encode()] = os.fsencode(reaper_tag)
+            self.tags = (tag(TAG_NAME, reaper_tag),)
 
     def for_job(self, job: Job) -> dict[bytes, bytes]:
         env = self.base.copy()

@@ -14,32 +14,29 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import signal
 import socket
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
-from queuectl_core import retention
 from queuectl_core.config import Config
-from queuectl_core.errors import InvalidInput, QueueError, StoreUnavailable
-from queuectl_core.executor import Environment, Execution, Reaper, execute
+from queuectl_core.errors import QueueError, StoreUnavailable
+from queuectl_core.executor import Environment, Execution, execute
 from queuectl_core.ids import new_worker_id
 from queuectl_core.lifecycle import Ended, OutcomeKind, spends_attempt
-from queuectl_core.liveness import process_gone
 from queuectl_core.models import Finish, Job, JobState, Outcome, WorkerInfo
 from queuectl_core.output import BoundedOutput
 from queuectl_core.procwatch import ProcessWatch
+from queuectl_core.reaper_handle import Reaper
 from queuectl_core.schedules import Firer
 from queuectl_core.store.base import Store
 from queuectl_core.supervisor import Journal
-from queuectl_core.validation import QUEUE_RE
+from queuectl_core.upkeep import Upkeep, every
 from queuectl_core.waits import wait_event
 from queuectl_core.wake import WakeKind
 from queuectl_core.worklog import report_finished
 
 log = logging.getLogger("queuectl.worker")
-FLUSH_INTERVAL = 0.5
 RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
 #: Claim ahead only while jobs take less than this (seconds, moving average), and only as many
 #: as the slots finish in about that time: a buffered job waits at most ~AHEAD_WAIT, and jobs
@@ -137,12 +134,11 @@ class WorkerPool:
         self._firer.poll = self.config.poll_interval_ms / 1000
         with contextlib.suppress(QueueError):
             await self._firer.fire_due()
+        upkeep = Upkeep(self.store, self.worker_id, self._executions, lambda: self.config)
         helpers = [
             asyncio.create_task(self._firer.run()),
-            asyncio.create_task(self._loop(self._beat, self._beat_delay, self._beat_now)),
-            asyncio.create_task(self._loop(self._flush, lambda: FLUSH_INTERVAL)),
-            asyncio.create_task(self._loop(self._recover, self._recovery_delay)),
-            asyncio.create_task(self._loop(self._sweep, retention.delay)),
+            asyncio.create_task(every(self._beat, self._beat_delay, self._beat_now)),
+            *upkeep.tasks(),
         ]
         log.info(
             "worker %s started: %d slots, queues: %s",
@@ -161,13 +157,9 @@ class WorkerPool:
             await self._shutdown(info)
 
     async def _set_up(self) -> WorkerInfo:
-        """Read the config, register and listen while the reaper starts on a thread.
-
-        ``Popen`` releases the GIL while the reaper's interpreter execs (~8 ms here), so the
-        store calls overlap it; no job starts before it exists.
-        """
-        loop = asyncio.get_running_loop()
-        starting = loop.run_in_executor(None, Reaper, self.worker_id) if self._reap else None
+        """Read the config, register and listen while the reaper starts; no job starts before
+        it exists."""
+        starting = Reaper.start_soon(self.worker_id) if self._reap else None
         try:
             self.config = await self.store.get_config()
             info = self._info()
@@ -176,7 +168,7 @@ class WorkerPool:
         finally:
             if starting is not None:
                 self._reaper = await starting
-        self._env = Environment(self._reaper)
+        self._env = Environment(None if self._reaper is None else self._reaper.tag)
         return info
 
     async def _shutdown(self, info: WorkerInfo) -> None:
@@ -340,35 +332,9 @@ class WorkerPool:
         elif self._linger is None:
             self._linger = asyncio.get_running_loop().call_later(RECORD_LINGER, self._wake.set)
 
-    # --- periodic tasks -----------------------------------------------------------------------
-    async def _loop(
-        self,
-        step: Callable[[], Awaitable[None]],
-        delay: Callable[[], float],
-        early: asyncio.Event | None = None,
-    ) -> None:
-        """Run ``step`` every ``delay()`` seconds, or sooner when ``early`` is set."""
-        name = step.__name__.strip("_")
-        while True:
-            if early is not None:
-                early.clear()
-            try:
-                await step()
-            except StoreUnavailable as exc:
-                log.warning("%s failed: %s", name, exc)
-            except Exception:
-                log.exception("%s failed", name)
-            if early is None:
-                await asyncio.sleep(delay())
-                continue
-            await wait_event(early, delay())
-
+    # --- heartbeat (flush, recovery and retention are in upkeep.py) ---------------------------
     def _beat_delay(self) -> float:
         return self.config.heartbeat_interval
-
-    def _recovery_delay(self) -> float:
-        # Jittered so many workers do not scan at the same instant.
-        return min(5.0, self.config.lease_timeout / 4) * random.uniform(0.8, 1.0)
 
     def _info(self) -> WorkerInfo:
         self._registered_slots = self.slots
@@ -394,45 +360,3 @@ class WorkerPool:
             self.stop()
         self.config = await self.store.get_config()
         await self._procs.beat()
-
-    async def _flush(self) -> None:
-        changed = [e for e in self._executions.values() if e.output_changed()]
-        if not changed:
-            return
-        items = [(e.job.id, e.job.runs, e.stdout.text(), e.stderr.text()) for e in changed]
-        for execution in changed:
-            execution.mark_flushed()
-        await self.store.save_output(items)
-
-    async def _dead_neighbours(self) -> list[str]:
-        """Workers on this host whose process is gone: no need to wait out their lease.
-
-        A reused pid only makes us wait for the lease, so this can never recover a live worker.
-        """
-        silent = self.store.now() - 2 * self.config.heartbeat_interval
-        return [
-            worker.id
-            for worker in await self.store.list_workers(include_stale=True)
-            if worker.id != self.worker_id and worker.heartbeat_at < silent and process_gone(worker)
-        ]
-
-    async def _sweep(self) -> None:
-        deleted = await retention.sweep(self.store, self.config)
-        if deleted:
-            log.info("retention: deleted %d finished jobs", deleted)
-
-    async def _recover(self) -> None:
-        recovered = await self.store.recover(await self._dead_neighbours())
-        if recovered:
-            log.warning("recovered %d jobs from lost workers: %s", len(recovered), recovered[:5])
-
-
-def parse_queues(text: str | None) -> list[str] | None:
-    """``a,b,,a`` -> ``['a', 'b']``; empty -> None (all queues); bad names -> InvalidInput."""
-    if not text:
-        return None
-    names = [q.strip() for q in text.split(",") if q.strip()]
-    for name in names:
-        if not QUEUE_RE.fullmatch(name):
-            raise InvalidInput(f"queue must match [A-Za-z0-9_.-]{{1,64}}, got {name!r}")
-    return list(dict.fromkeys(names)) or None

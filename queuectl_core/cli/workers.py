@@ -19,10 +19,11 @@ from queuectl_core.ids import new_worker_id
 from queuectl_core.liveness import live_workers
 from queuectl_core.orphans import record_orphans
 from queuectl_core.present import signal_name
+from queuectl_core.queues import parse_queues
 from queuectl_core.store.base import Store
 from queuectl_core.store.open import open_store
 from queuectl_core.supervisor import FORWARDED_AS, Supervisor
-from queuectl_core.worker import WorkerPool, parse_queues
+from queuectl_core.worker import WorkerPool
 from queuectl_core.worklog import configure
 
 START_EXAMPLES = """
