@@ -18,8 +18,10 @@ import contextlib
 import ctypes
 import fcntl
 import os
+import select
 import signal
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 PR_SET_PDEATHSIG = 1
@@ -56,8 +58,9 @@ class Journal:
     def spawned(self, pid: int, job_id: str, run: int) -> None:
         self._write(b"%d %s %d\n" % (pid, os.fsencode(job_id), run))
 
-    def reaped(self, pid: int) -> None:
-        self._write(b"-%d\n" % pid)
+    def reaped(self, pids: Iterable[int]) -> None:
+        """One write for a whole committed batch."""
+        self._write(b"".join(b"-%d\n" % pid for pid in pids))
 
     def _write(self, line: bytes) -> None:
         # Never block the worker: if the supervisor is stopped and the pipe full, the entry is
@@ -80,6 +83,11 @@ def _apply(entries: dict[int, tuple[str, int]], data: bytes) -> None:
             entries.pop(int(fields[0][1:]), None)
         elif len(fields) == 3:
             entries[int(fields[0])] = (os.fsdecode(fields[1]), int(fields[2]))
+
+
+def _pause(worker: int) -> None:
+    """READ_PAUSE, or less if the worker's pidfd says it exited."""
+    select.select([worker], [], [], READ_PAUSE)
 
 
 def _returncode(status: os.waitid_result) -> int:
@@ -143,15 +151,21 @@ class Supervisor:
     def _follow(self, journal: int) -> int:
         """Read the journal and reap orphans until the worker is gone; its exit status."""
         status: int | None = None
-        while status is None:
-            data = os.read(journal, JOURNAL_PIPE_SIZE)
-            _apply(self.entries, data)
-            status = self._reap_all()
-            if not data and status is None:  # the worker closed the journal: it is exiting
-                _, raw = os.waitpid(self.worker_pid, 0)
-                status = os.waitstatus_to_exitcode(raw)
-            if status is None:
-                time.sleep(READ_PAUSE)
+        # The pause between reads ends early when the worker exits: a sleep would add up to
+        # READ_PAUSE to every ``worker start --drain``.
+        worker = os.pidfd_open(self.worker_pid)
+        try:
+            while status is None:
+                data = os.read(journal, JOURNAL_PIPE_SIZE)
+                _apply(self.entries, data)
+                status = self._reap_all()
+                if not data and status is None:  # the worker closed the journal: it is exiting
+                    _, raw = os.waitpid(self.worker_pid, 0)
+                    status = os.waitstatus_to_exitcode(raw)
+                if status is None:
+                    _pause(worker)
+        finally:
+            os.close(worker)
         _apply(self.entries, _drain(journal))
         return status if status >= 0 else 128 - status
 

@@ -223,11 +223,13 @@ class WorkerPool:
 
     def _reap_committed(self, executions: list[Execution]) -> None:
         """Their results are committed: the exit statuses are no longer needed."""
+        pids = []
         for execution in executions:
             if execution.child is not None:
                 execution.child.reap()
-                if self._journal is not None:
-                    self._journal.reaped(execution.child.pid)
+                pids.append(execution.child.pid)
+        if self._journal is not None and pids:
+            self._journal.reaped(pids)
 
     def _wanted(self) -> int:
         """How many jobs to claim now: one per idle slot, plus some ahead when jobs are short."""
