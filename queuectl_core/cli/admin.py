@@ -29,7 +29,7 @@ from queuectl_core.insight import BulkAction
 from queuectl_core.lifecycle import FINAL_STATES
 from queuectl_core.models import JobState
 from queuectl_core.store.base import Store
-from queuectl_core.validation import parse_duration
+from queuectl_core.time_input import parse_duration
 
 
 @click.group()
