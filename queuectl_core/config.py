@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from queuectl_core.errors import InvalidInput, spell
-from queuectl_core.validation import parse_duration
+from queuectl_core.time_input import parse_duration
 
 
 @dataclass(frozen=True, slots=True)

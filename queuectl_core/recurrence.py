@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from queuectl_core.errors import InvalidInput, spell
 from queuectl_core.present import span
-from queuectl_core.validation import parse_duration
+from queuectl_core.time_input import parse_duration
 
 #: The zone of a schedule given no ``--tz``: UTC, so every host of a fleet agrees (DECISIONS.md).
 DEFAULT_ZONE = "UTC"

@@ -3,7 +3,8 @@
 Only ``QueueApp.on_request`` calls ``Operator.handle``, after the read-only check; each write
 runs in a worker (never in a message handler), a ``QueueError`` becomes one error
 notification, and the app refreshes right after its own write. ``_HANDLERS`` is the message
-map.
+map. The job requests are in ``operator_jobs``, the bulk and failure-group ones in
+``operator_bulk``.
 """
 
 from __future__ import annotations
@@ -16,22 +17,17 @@ from textual.app import App
 from textual.screen import Screen
 
 from queuectl_core.errors import QueueError
-from queuectl_core.models import JobSpec, JobState
-from queuectl_core.present import thousands
-from queuectl_core.processes import ENDING_SIGNALS, JobSignal
-from queuectl_core.signalling import outcome, send_signal
 from queuectl_core.store.base import Store
 from queuectl_tui import requests as rq
 from queuectl_tui.hosting import HostedWorkers
 from queuectl_tui.operator_bulk import BulkOperations
+from queuectl_tui.operator_jobs import JobOperations
 from queuectl_tui.screens.config import ConfigScreen
 from queuectl_tui.screens.confirm import ConfirmScreen
 from queuectl_tui.screens.detail import DetailScreen
-from queuectl_tui.screens.enqueue import EnqueueScreen
 from queuectl_tui.screens.failures import FailuresScreen
 from queuectl_tui.screens.help import HelpScreen
-from queuectl_tui.screens.processes import ProcessesScreen, SignalPicker
-from queuectl_tui.screens.purge import PurgeRequest, PurgeScreen
+from queuectl_tui.screens.processes import ProcessesScreen
 from queuectl_tui.screens.queues import LimitPrompt, QueuesScreen
 from queuectl_tui.screens.schedules import SchedulesScreen
 from queuectl_tui.screens.workers import WorkersScreen
@@ -41,11 +37,9 @@ from queuectl_tui.text import clean_line
 T = TypeVar("T")
 R = TypeVar("R", bound=rq.Request)
 Handler = Callable[["Operator", rq.Request], Awaitable[None] | None]
-#: How long the console waits for a worker to deliver a signal (seconds).
-SIGNAL_TIMEOUT = 10.0
 
 
-class Operator(BulkOperations):
+class Operator(JobOperations, BulkOperations):
     """Carries out requests for ``app`` over the store it opened."""
 
     def __init__(
@@ -94,104 +88,12 @@ class Operator(BulkOperations):
         self.app.push_screen(ConfirmScreen(title, question, yes), answered)
 
     # --- writes ------------------------------------------------------------------------------
-    def retry(self, request: rq.RetryRequested) -> None:
-        ids = list(request.job_ids)
-        shown = clean_line(", ".join(ids), 60)
-        self.act(lambda: self._store().retry(ids), lambda _: f"{shown} is pending again")
-
-    def retry_dead(self, _: rq.RetryDeadRequested) -> None:
-        snapshot = self._snapshot()
-        dead = snapshot.count(JobState.DEAD) if snapshot else 0
-        if dead == 0:
-            self.app.notify("The DLQ is empty.")
-            return
-        question = Text.assemble(
-            "Retry ",
-            (f"all {thousands(dead)}", "bold"),
-            f" job{'s' * (dead != 1)} in the DLQ?\n",
-            "Each starts over with a full set of attempts.",
-        )
-        self._confirm(
-            "Retry the DLQ",
-            question,
-            "Retry all",
-            lambda: self.act(
-                self._store().retry_all_dead, lambda n: f"{thousands(n)} jobs moved to pending"
-            ),
-        )
-
-    def cancel(self, request: rq.CancelRequested) -> None:
-        job = request.job
-        question = Text.assemble("Cancel job ", (clean_line(job.id, 60), "bold"), "?\n")
-        question.append(clean_line(job.command, 60), style="italic")
-        if job.state == JobState.PROCESSING:
-            question.append("\nIt is running: its whole process tree will be killed.")
-        self._confirm(
-            "Cancel job",
-            question,
-            "Cancel job",
-            lambda: self.act(lambda: self._store().cancel([job.id]), lambda _: "cancelled"),
-        )
-
-    def purge(self, request: rq.PurgeRequested) -> None:
-        """Delete finished jobs (states and age chosen in the dialog, which defaults to No)."""
-        clock = self.clock
-
-        def answered(chosen: PurgeRequest | None) -> None:
-            if chosen is not None:
-                self.act(
-                    lambda: self._store().purge(chosen.states, clock() - chosen.older_than),
-                    lambda n: f"deleted {thousands(n)} jobs",
-                )
-
-        async def count(chosen: PurgeRequest) -> int:
-            return await self._store().count_purgeable(chosen.states, clock() - chosen.older_than)
-
-        self.app.push_screen(PurgeScreen(request.view, count), answered)
-
-    def enqueue(self, _: rq.EnqueueRequested) -> None:
-        def answered(spec: JobSpec | None) -> None:
-            if spec is not None:
-                self.act(
-                    lambda: self._store().enqueue([spec]), lambda jobs: f"enqueued {jobs[0].id}"
-                )
-
-        self.app.push_screen(EnqueueScreen(self.clock), answered)
-
     def set_config(self, request: rq.ConfigChangeRequested) -> None:
         name, value = request.name, request.value
         self.act(
             lambda: self._store().set_config(name, value),
             lambda _: f"{name.replace('_', '-')} = {value}",
         )
-
-    def signal(self, request: rq.SignalRequested) -> None:
-        """Pick a signal, confirm the ones that end the job, send it and report the delivery."""
-        job_id = request.job_id
-
-        def send(chosen: JobSignal) -> None:
-            async def call() -> str:
-                status = await send_signal(self._store(), job_id, chosen, SIGNAL_TIMEOUT)
-                return outcome(job_id, chosen, status, SIGNAL_TIMEOUT)
-
-            self.act(call, lambda line: line)
-
-        def picked(chosen: JobSignal | None) -> None:
-            if chosen is None:
-                return
-            if chosen not in ENDING_SIGNALS:
-                send(chosen)
-                return
-            question = Text.assemble(
-                f"Send {chosen.full_name} to job ", (clean_line(job_id, 50), "bold"), "?\n"
-            )
-            question.append(clean_line(request.command, 60), style="italic")
-            question.append("\nEvery process of the job gets it; the attempt fails if it dies.")
-            self._confirm(
-                f"Send {chosen.full_name}", question, chosen.full_name, lambda: send(chosen)
-            )
-
-        self.app.push_screen(SignalPicker(job_id, request.command), picked)
 
     def pause_schedule(self, request: rq.SchedulePauseRequested) -> None:
         name, paused = request.name, request.paused

@@ -17,7 +17,7 @@ from queuectl_core.errors import InvalidInput, QueueError
 from queuectl_core.insight import BulkAction, FailureGroup, JobFilter, group_failures
 from queuectl_core.models import Job, JobState
 from queuectl_core.store.base import Store
-from queuectl_core.validation import parse_duration, parse_time
+from queuectl_core.time_input import parse_duration, parse_time
 
 #: A duration with a unit (``90s``, ``1h``); a bare number is epoch milliseconds, as for run_at.
 DURATION = re.compile(r"\s*\d+(?:\.\d+)?\s*[smhd]\s*")

@@ -18,7 +18,7 @@ from queuectl_core.moments import iso
 from queuectl_core.paths import resolve_db
 from queuectl_core.store.base import Store, is_postgres_url
 from queuectl_core.store.open import open_store
-from queuectl_core.validation import parse_duration
+from queuectl_core.time_input import parse_duration
 
 T = TypeVar("T")
 # C0 controls except tab and newline, DEL, and C1 controls: anything a terminal may act on.

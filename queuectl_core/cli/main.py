@@ -43,7 +43,7 @@ COMMANDS = {
     "wait": "verbs:wait",
     "dlq": "admin:dlq",
     "cancel": "admin:cancel",
-    "config": "admin:config",
+    "config": "settings:config",
     "metrics": "admin:metrics",
     "purge": "admin:purge",
     "top": "procs:top",

@@ -17,7 +17,7 @@ from queuectl_core.errors import InvalidInput, QueueError
 from queuectl_core.lifecycle import FINAL_STATES as FINISHED_STATES
 from queuectl_core.models import JobState
 from queuectl_core.present import thousands
-from queuectl_core.validation import parse_duration
+from queuectl_core.time_input import parse_duration
 
 
 @dataclass(frozen=True, slots=True)

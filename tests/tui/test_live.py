@@ -16,7 +16,8 @@ from queuectl_core.store.open import open_store
 from queuectl_tui.app import QueueApp
 from queuectl_tui.factory import make_app
 from queuectl_tui.screens.confirm import ConfirmScreen
-from queuectl_tui.screens.main import WINDOW, MainScreen
+from queuectl_tui.screens.job_pages import WINDOW
+from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.workers import WorkersScreen
 from queuectl_tui.widgets.job_table import JobTable
 

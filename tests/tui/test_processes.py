@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from queuectl_core.processes import JobSignal, SignalAck
 from queuectl_core.store.base import Store
-from queuectl_tui import operator
+from queuectl_tui import operator_jobs
 from queuectl_tui.app import QueueApp
 from queuectl_tui.demo import BUILD_01
 from queuectl_tui.factory import make_app
@@ -77,7 +77,7 @@ async def test_kill_is_confirmed_and_can_be_declined(app: QueueApp, store: Store
 async def test_an_undelivered_signal_is_reported(
     app: QueueApp, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(operator, "SIGNAL_TIMEOUT", 0.1)
+    monkeypatch.setattr(operator_jobs, "SIGNAL_TIMEOUT", 0.1)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "t", "k", "down", "enter")  # INT: no confirm

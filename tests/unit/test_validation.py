@@ -6,7 +6,8 @@ import pytest
 
 from queuectl_core.config import Config, check_combination, normalize_key, parse_value
 from queuectl_core.errors import InvalidInput
-from queuectl_core.validation import parse_duration, parse_job, parse_lines, parse_time
+from queuectl_core.time_input import parse_duration, parse_time
+from queuectl_core.validation import parse_job, parse_lines
 
 
 def test_defaults_and_aliases() -> None:
