@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -18,11 +17,17 @@ from queuectl_core.lifecycle import (
 )
 from queuectl_core.models import Added, Dependency, Job, JobSort, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
-from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
+from queuectl_core.store.common import checked_for_change
 from queuectl_core.store.deps import key_taken, uses_links
 from queuectl_core.store.filters import merged, where_sql
 from queuectl_core.store.postgres_base import FOLD_THRESHOLD, Conn, PgBase
 from queuectl_core.store.postgres_deps import add_linked, after_retry, dependencies
+from queuectl_core.store.postgres_insert import (
+    CHUNK,
+    insert_chunked,
+    insert_columns,
+    inserted_jobs,
+)
 from queuectl_core.store.rows import duplicate_message, job_from_row, job_order
 
 
@@ -44,47 +49,24 @@ class PgJobs(PgBase):
         ids = [spec.id or new_id for spec, new_id in zip(specs, fresh, strict=True)]
         if len(set(ids)) < len(ids):
             await self._raise_duplicate(ids)
-        columns: list[list[Any]] = [ids, [], [], [], [], [], [], [], [], []]
-        for spec in specs:
-            retries, timeout = job_retries(spec, config), job_timeout(spec, config)
-            values = (spec.command, spec.queue, spec.priority, retries, timeout, spec.run_at)
-            env = json.dumps(spec.env) if spec.env else "{}"
-            for column, value in zip(
-                columns[1:], (*values, env, spec.cwd, spec.delay), strict=True
-            ):
-                column.append(value)
-
         if uses_links(specs):
-            return await self._add_linked(specs, columns, ids)
+            return await self._add_linked(specs, insert_columns(specs, ids, config), ids)
 
-        async def write(conn: Conn) -> float:
-            return float(await conn.fetchval(sql.INSERT_JOBS, self._now_param(), *columns))
+        async def write_chunked(conn: Conn) -> list[Job]:
+            return await insert_chunked(conn, specs, ids, config, await self._db_now(conn))
+
+        async def write(conn: Conn) -> list[Job]:
+            columns = insert_columns(specs, ids, config)
+            now = float(await conn.fetchval(sql.INSERT_JOBS, self._now_param(), *columns))
+            return inserted_jobs(specs, columns, now)
 
         try:
-            now = await self._run(write, tx=False)
+            if len(specs) > CHUNK:
+                jobs = await self._run(write_chunked)
+            else:  # one statement is atomic by itself: no BEGIN and COMMIT round trips
+                jobs = await self._run(write, tx=False)
         except asyncpg.UniqueViolationError:
             await self._raise_duplicate(ids)
-            raise
-        jobs = [
-            Job(
-                job_id,
-                spec.command,
-                JobState.PENDING,
-                spec.queue,
-                priority,
-                0,
-                retries,
-                timeout,
-                now + (spec.delay or 0.0) if run_at is None else run_at,
-                now,
-                now,
-                spec.env,
-                spec.cwd,
-            )
-            for job_id, spec, priority, retries, timeout, run_at in zip(
-                ids, specs, columns[3], columns[4], columns[5], columns[6], strict=True
-            )
-        ]
         return [Added(job) for job in jobs]
 
     async def _add_linked(

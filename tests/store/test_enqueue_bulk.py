@@ -7,12 +7,14 @@ import pytest
 from queuectl_core.errors import DuplicateJob
 from queuectl_core.models import JobSpec, JobState
 from queuectl_core.store import Store
+from queuectl_core.store.postgres_insert import CHUNK
 from queuectl_core.store.sqlite_sql import INSERT_ROWS
 
 from .support import Clock
 
-#: Enough jobs for three INSERT statements on SQLite, the last one partial.
-COUNT = 2 * INSERT_ROWS + 37
+#: Enough jobs for three INSERT statements on either store (SQLite's statements, PostgreSQL's
+#: overlapped chunks), the last one partial.
+COUNT = 2 * max(INSERT_ROWS, CHUNK) + 37
 
 
 def _specs(clock: Clock) -> list[JobSpec]:
@@ -37,6 +39,7 @@ async def test_a_large_batch_is_stored_as_returned_and_counted(
     assert [job.command for job in jobs] == [f"echo {i}" for i in range(COUNT)]
     ids = [job.id for job in jobs]
     assert len(set(ids)) == COUNT and ids == sorted(ids)
+    assert len({job.created_at for job in jobs}) == 1  # one batch, one time
     for job in jobs[:: INSERT_ROWS // 7]:
         assert await clocked.get_job(job.id) == job
     assert await clocked.get_job(jobs[-1].id) == jobs[-1]
