@@ -90,7 +90,7 @@ async def drop(url: str) -> None:
 
 
 async def explain(url: str, count: int) -> None:
-    from queuectl_core.store import postgres_sql, sqlite_sql
+    from queuectl_core.store import postgres_worker_sql, sqlite_sql
 
     store = await open_store(url)
     try:
@@ -103,11 +103,13 @@ async def explain(url: str, count: int) -> None:
         conn = await asyncpg.connect(url, server_settings={"search_path": "queuectl"})
         try:
             await conn.execute("ANALYZE jobs")
-            rows = await conn.fetch(f"EXPLAIN {postgres_sql.CLAIM}", None, "w", BATCH, None, 30.0)
+            rows = await conn.fetch(
+                f"EXPLAIN {postgres_worker_sql.CLAIM}", None, "w", BATCH, None, 30.0
+            )
             print("\n".join(r[0] for r in rows))
             # Which triggers the finish of a job nobody depends on runs (jobs_deps: none).
-            (job,) = await conn.fetch(postgres_sql.CLAIM, None, "w", 1, None, 30.0)
-            statement = f"EXPLAIN (ANALYZE) {postgres_sql.FINISH}"
+            (job,) = await conn.fetch(postgres_worker_sql.CLAIM, None, "w", 1, None, 30.0)
+            statement = f"EXPLAIN (ANALYZE) {postgres_worker_sql.FINISH}"
             args = ("w", job["runs"], "completed", 0, None, None, "", "")
             rows = await conn.fetch(statement, None, job["id"], *args)
             print("\n".join(r[0] for r in rows if r[0].startswith("Trigger")))

@@ -17,6 +17,7 @@ from queuectl_core.lifecycle import (
 )
 from queuectl_core.models import Added, Dependency, Job, JobSort, JobSpec, JobState
 from queuectl_core.store import postgres_sql as sql
+from queuectl_core.store import postgres_worker_sql as wsql
 from queuectl_core.store.common import checked_for_change
 from queuectl_core.store.deps import key_taken, uses_links
 from queuectl_core.store.filters import merged, where_sql
@@ -137,7 +138,7 @@ class PgJobs(PgBase):
             running = [job for job in jobs if job.state == JobState.PROCESSING]
             if running:
                 ids, runs = [j.id for j in running], [j.runs for j in running]
-                await conn.execute(sql.CLOSE_ATTEMPTS, now, "cancelled", ids, runs)
+                await conn.execute(wsql.CLOSE_ATTEMPTS, now, "cancelled", ids, runs)
                 await conn.execute(sql.NOTIFY, sql.CONTROL_CHANNEL)
             return changed
 

@@ -17,6 +17,7 @@ from queuectl_core.lifecycle import (
 )
 from queuectl_core.models import Finish, Heartbeat, Job, JobState, WorkerInfo
 from queuectl_core.store import postgres_sql as sql
+from queuectl_core.store import postgres_worker_sql as wsql
 from queuectl_core.store.postgres_base import Conn, PgBase
 from queuectl_core.store.rows import job_from_row, worker_from_row
 
@@ -30,7 +31,7 @@ class PgWorkers(PgBase):
     async def save_output(self, items: Sequence[tuple[str, int, str, str]]) -> None:
         if items:
             columns = [list(c) for c in zip(*items, strict=True)]
-            await self._execute(sql.SAVE_OUTPUT, *columns)
+            await self._execute(wsql.SAVE_OUTPUT, *columns)
 
     # --- workers ----------------------------------------------------------------------------
     async def register_worker(self, info: WorkerInfo) -> None:
@@ -73,7 +74,7 @@ class PgWorkers(PgBase):
 
         async def write(conn: Conn) -> Any:
             return await conn.fetchrow(
-                sql.HEARTBEAT, self._now_param(), worker_id, json.dumps(ids), lease, ids, runs
+                wsql.HEARTBEAT, self._now_param(), worker_id, json.dumps(ids), lease, ids, runs
             )
 
         row = await self._run(write, tx=False)
@@ -107,7 +108,7 @@ class PgWorkers(PgBase):
     ) -> tuple[int, list[Job]]:
         """The lock-free claim; nothing, and the gate (1 paused, 2 limited), when a rule applies."""
         names = list(queues) if queues else None
-        rows = await conn.fetch(sql.CLAIM, self._now_param(), worker_id, limit, names, lease)
+        rows = await conn.fetch(wsql.CLAIM, self._now_param(), worker_id, limit, names, lease)
         return int(rows[0][0]), [job_from_row(r[1:]) for r in rows if r[1] is not None]
 
     async def _ruled_claim(
@@ -127,12 +128,12 @@ class PgWorkers(PgBase):
         limit: int,
         lease: float,
     ) -> list[Job]:
-        """``sql.CLAIM_RULED`` in the caller's transaction, under LIMITS_LOCK when a queue is
-        limited. One round trip first sets the planner up (see ``sql.RULED_PLAN``)."""
-        await conn.execute(sql.RULED_PLAN_LOCKED if rules == 2 else sql.RULED_PLAN)
+        """``wsql.CLAIM_RULED`` in the caller's transaction, under LIMITS_LOCK when a queue is
+        limited. One round trip first sets the planner up (see ``wsql.RULED_PLAN``)."""
+        await conn.execute(wsql.RULED_PLAN_LOCKED if rules == 2 else wsql.RULED_PLAN)
         names = list(queues) if queues else None
         args = (self._now_param(), worker_id, limit, names, lease)
-        return [job_from_row(r) for r in await conn.fetch(sql.CLAIM_RULED, *args)]
+        return [job_from_row(r) for r in await conn.fetch(wsql.CLAIM_RULED, *args)]
 
     async def finish(self, finishes: Sequence[Finish]) -> list[bool]:
         async def write(conn: Conn) -> list[bool]:
@@ -181,7 +182,7 @@ class PgWorkers(PgBase):
         args = (self._now_param(), worker_id, limit, names, lease, *columns)
 
         async def write(conn: Conn) -> list[Any]:
-            return list(await conn.fetch(sql.FINISH_OK_AND_CLAIM, *args))
+            return list(await conn.fetch(wsql.FINISH_OK_AND_CLAIM, *args))
 
         rows = await self._run(write, tx=False)
         recorded = set(rows[0][0] or ())
@@ -196,7 +197,7 @@ class PgWorkers(PgBase):
         config = await self._config(conn)
         ids, workers = [f.job_id for f in finishes], [f.worker_id for f in finishes]
         runs = [f.run for f in finishes]
-        rows = await conn.fetch(sql.OWNED_RUNS, self._now_param(), ids, workers, runs)
+        rows = await conn.fetch(wsql.OWNED_RUNS, self._now_param(), ids, workers, runs)
         budgets = {row[0]: (Budget(row[1], row[2]), row[3]) for row in rows}
         owned = []
         for item in finishes:
@@ -208,7 +209,7 @@ class PgWorkers(PgBase):
                 budget, now = budgets[item.job_id]
                 fate = decide(budget, kind_of(outcome), config, now)
             count = await conn.fetchval(
-                sql.FINISH,
+                wsql.FINISH,
                 self._now_param(),
                 item.job_id,
                 item.worker_id,
@@ -225,7 +226,7 @@ class PgWorkers(PgBase):
 
     async def release(self, job_id: str, worker_id: str, run: int) -> bool:
         async def write(conn: Conn) -> bool:
-            count = await conn.fetchval(sql.RELEASE, self._now_param(), job_id, worker_id, run)
+            count = await conn.fetchval(wsql.RELEASE, self._now_param(), job_id, worker_id, run)
             return bool(count)
 
         return await self._run(write, tx=False)
@@ -236,10 +237,10 @@ class PgWorkers(PgBase):
             now = await self._db_now(conn)
             lost = lost_error(config.lease_timeout)
             found: dict[str, tuple[int, Budget, str]] = {}
-            for row in await conn.fetch(sql.EXPIRED, now):
+            for row in await conn.fetch(wsql.EXPIRED, now):
                 found[row[0]] = (row[1], Budget(row[2], row[3]), lost)
             if dead_workers:
-                for row in await conn.fetch(sql.OWNED_BY, list(dead_workers)):
+                for row in await conn.fetch(wsql.OWNED_BY, list(dead_workers)):
                     gone = gone_error(row[4])
                     found.setdefault(row[0], (row[1], Budget(row[2], row[3]), gone))
                 await conn.execute(sql.DELETE_WORKERS, list(dead_workers))
@@ -251,7 +252,7 @@ class PgWorkers(PgBase):
                 states = [str(fate.state) for fate in fates]
                 run_at = [fate.run_at for fate in fates]
                 errors = [found[i][2] for i in ids]
-                rows = await conn.fetch(sql.RECOVER, now, ids, runs, states, run_at, errors)
+                rows = await conn.fetch(wsql.RECOVER, now, ids, runs, states, run_at, errors)
                 recovered = [r[0] for r in rows]
             # Rows of workers that vanished long ago only clutter the workers pane.
             await conn.execute(sql.DROP_SILENT_WORKERS, now - 10 * config.lease_timeout)

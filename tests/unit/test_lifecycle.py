@@ -25,7 +25,13 @@ from queuectl_core.lifecycle import (
     spends_attempt,
 )
 from queuectl_core.models import JobState, Outcome
-from queuectl_core.store import postgres_schema, postgres_sql, sqlite_schema, sqlite_sql
+from queuectl_core.store import (
+    postgres_schema,
+    postgres_sql,
+    postgres_worker_sql,
+    sqlite_schema,
+    sqlite_sql,
+)
 
 NOW = 1_000.0
 CONFIG = Config(backoff_base=2.0, backoff_max=3600.0)
@@ -34,7 +40,7 @@ FAILING = (OutcomeKind.FAILED, OutcomeKind.TIMED_OUT, OutcomeKind.LEASE_LOST)
 
 @pytest.mark.parametrize(("attempts", "retries"), [(1, 3), (2, 3), (4, 3), (1, 0), (9, 2)])
 def test_success_completes_whatever_the_budget(attempts: int, retries: int) -> None:
-    # PostgreSQL's all-success batch (postgres_sql.FINISH_OK_AND_CLAIM) relies on this.
+    # PostgreSQL's all-success batch (postgres_worker_sql.FINISH_OK_AND_CLAIM) relies on this.
     fate = decide(Budget(attempts, retries), OutcomeKind.OK, CONFIG, NOW)
     assert (fate.state, fate.run_at, fate.spent) == (JobState.COMPLETED, None, True)
 
@@ -122,9 +128,9 @@ def test_the_stores_statements_take_their_state_sets_from_the_policy() -> None:
     index = "WHERE state IN ('pending', 'failed')"
     assert index in "".join(sqlite_schema.MIGRATIONS)
     assert index in "".join(postgres_schema.MIGRATIONS)
-    for sql in (sqlite_sql, postgres_sql):
+    for sql, claims in ((sqlite_sql, sqlite_sql), (postgres_sql, postgres_worker_sql)):
         assert sql.CLAIMABLE == "('pending', 'failed')"
-        assert f"state IN {sql.CLAIMABLE}" in sql.CLAIM
+        assert f"state IN {sql.CLAIMABLE}" in claims.CLAIM
         assert f"state IN {sql.CLAIMABLE}" in sql.NEXT_DUE
         assert f"state IN {sql.UNFINISHED}" in sql.UNFINISHED_IN
         assert set(sql.UNFINISHED.strip("()").replace("'", "").split(", ")) == {
