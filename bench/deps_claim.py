@@ -90,7 +90,7 @@ async def drop(url: str) -> None:
 
 
 async def explain(url: str, count: int) -> None:
-    from queuectl_core.store import postgres_worker_sql, sqlite_sql
+    from queuectl_core.store import postgres_worker_sql, sqlite_worker_sql
 
     store = await open_store(url)
     try:
@@ -119,7 +119,7 @@ async def explain(url: str, count: int) -> None:
     import sqlite3
 
     conn = sqlite3.connect(url)
-    statement = sqlite_sql.CLAIM.format(queue_filter="")
+    statement = sqlite_worker_sql.CLAIM.format(queue_filter="")
     params = {"worker": "w", "limit": BATCH, "now": time.time(), "lease": 0}
     for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}", params):
         print(row[-1])

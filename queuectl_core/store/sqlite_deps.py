@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from queuectl_core.errors import JobNotFound
 from queuectl_core.models import Added, Dependency, JobSpec, JobState
+from queuectl_core.store import sqlite_deps_sql as deps_sql
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.deps import listed, missing_message
 from queuectl_core.store.rows import job_from_row
@@ -32,19 +33,19 @@ def add_linked(
         waiting = 0
         if deps:
             marks = ", ".join("?" * len(deps))
-            found = dict(conn.execute(sql.MARK_DEPS.format(marks=marks), deps).fetchall())
+            found = dict(conn.execute(deps_sql.MARK_DEPS.format(marks=marks), deps).fetchall())
             missing = [dep for dep in deps if dep not in found]
             if missing:
                 raise JobNotFound(missing_message(spec, missing[0], len(specs) > 1))
             waiting = sum(state != JobState.COMPLETED for state in found.values())
         after = json.dumps(deps) if deps else None
-        got = conn.execute(sql.INSERT_JOB, (*row, after, spec.unique_key, waiting)).fetchone()
+        got = conn.execute(deps_sql.INSERT_JOB, (*row, after, spec.unique_key, waiting)).fetchone()
         if got is None:  # the key is taken: the job holding it stands for this one
-            holder = job_from_row(conn.execute(sql.KEY_HOLDER, (spec.unique_key,)).fetchone())
+            holder = job_from_row(conn.execute(deps_sql.KEY_HOLDER, (spec.unique_key,)).fetchone())
             added.append(Added(holder, created=False))
         else:
             job = job_from_row(got)
-            conn.executemany(sql.INSERT_DEP, [(job.id, dep) for dep in deps])
+            conn.executemany(deps_sql.INSERT_DEP, [(job.id, dep) for dep in deps])
             added.append(Added(job))
         if spec.id is not None:
             named[spec.id] = added[-1].job.id
@@ -53,7 +54,7 @@ def add_linked(
         # A dependency already dead or cancelled: the new job is cancelled at once.
         params = dict(zip((f"j{i}" for i in range(len(linked))), linked, strict=True))
         scope = "id IN (" + ", ".join(f":{name}" for name in params) + ")"
-        conn.execute(sql.CANCEL_ORPHANS.format(scope=scope), {**params, "now": now})
+        conn.execute(deps_sql.CANCEL_ORPHANS.format(scope=scope), {**params, "now": now})
         return [_reloaded(conn, a) if a.created and a.job.after else a for a in added]
     return added
 
@@ -66,9 +67,9 @@ def _reloaded(conn: Conn, added: Added) -> Added:
 def after_retry(conn: Conn, now: float) -> None:
     """Retried jobs wait again for what is not completed, or are cancelled at once when a
     dependency is dead or cancelled (retry that one first)."""
-    conn.execute(sql.RECOUNT_WAITING)
+    conn.execute(deps_sql.RECOUNT_WAITING)
     scope = "after_ids IS NOT NULL"
-    conn.execute(sql.CANCEL_ORPHANS.format(scope=scope), {"now": now})
+    conn.execute(deps_sql.CANCEL_ORPHANS.format(scope=scope), {"now": now})
 
 
 def dependencies(conn: Conn, job_id: str) -> list[Dependency]:
@@ -80,5 +81,5 @@ def dependencies(conn: Conn, job_id: str) -> list[Dependency]:
     for start in range(0, len(after), sql.INSERT_ROWS):  # under SQLite's bound-parameter limit
         chunk = after[start : start + sql.INSERT_ROWS]
         marks = ", ".join("?" * len(chunk))
-        states += conn.execute(sql.STATES_OF.format(marks=marks), chunk).fetchall()
+        states += conn.execute(deps_sql.STATES_OF.format(marks=marks), chunk).fetchall()
     return listed(after, states)

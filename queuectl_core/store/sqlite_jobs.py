@@ -13,6 +13,7 @@ from queuectl_core.insight import JobFilter
 from queuectl_core.lifecycle import CANCELLABLE_STATES, RETRYABLE_STATES
 from queuectl_core.models import Added, Dependency, Job, JobSort, JobSpec, JobState
 from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store import sqlite_worker_sql as wsql
 from queuectl_core.store.common import checked_for_change, job_retries, job_timeout
 from queuectl_core.store.deps import key_taken, uses_links
 from queuectl_core.store.filters import merged, where_sql
@@ -153,7 +154,7 @@ class SqliteJobs(SqliteBase):
                     (now, now, job.id),
                 )
                 if job.state == JobState.PROCESSING:
-                    conn.execute(sql.CLOSE_ATTEMPT, (now, "cancelled", job.id, job.runs))
+                    conn.execute(wsql.CLOSE_ATTEMPT, (now, "cancelled", job.id, job.runs))
             if any(job.state == JobState.PROCESSING for job in jobs):
                 self._notify_local(conn, wake.CONTROL)
             return [self._reload(conn, job.id) for job in jobs]

@@ -15,6 +15,7 @@ from queuectl_core.processes import (
     SignalRequest,
     SignalStatus,
 )
+from queuectl_core.store import sqlite_procs_sql as procs_sql
 from queuectl_core.store import sqlite_sql as sql
 from queuectl_core.store.ahead import SQLITE_JOBS_AHEAD
 from queuectl_core.store.common import checked_for_change
@@ -37,8 +38,8 @@ class SqliteProcs(SqliteBase):
         self, worker_id: str, samples: Sequence[ProcessSample]
     ) -> list[SignalRequest]:
         def write(conn: Conn) -> list[SignalRequest]:
-            conn.execute(sql.PUBLISH_PROCESSES, (samples_json(samples), worker_id))
-            rows = conn.execute(sql.OPEN_SIGNALS, (worker_id,)).fetchall()
+            conn.execute(procs_sql.PUBLISH_PROCESSES, (samples_json(samples), worker_id))
+            rows = conn.execute(procs_sql.OPEN_SIGNALS, (worker_id,)).fetchall()
             return [r for r in map(request_from_row, rows) if r is not None]
 
         return await self._tx(write)
@@ -49,7 +50,7 @@ class SqliteProcs(SqliteBase):
 
         def write(conn: Conn) -> None:
             now = self._clock()
-            conn.executemany(sql.ACK_SIGNAL, [(now, a.error, a.id) for a in acks])
+            conn.executemany(procs_sql.ACK_SIGNAL, [(now, a.error, a.id) for a in acks])
 
         await self._tx(write)
 
@@ -60,8 +61,8 @@ class SqliteProcs(SqliteBase):
             found = {job_id: job_from_row(row)} if row else {}
             allowed = (JobState.PROCESSING,)
             job = checked_for_change([job_id], found, allowed, "signalled")[0]
-            conn.execute(sql.FORGET_SIGNALS, (now - SIGNAL_MEMORY,))
-            request = conn.execute(sql.INSERT_SIGNAL, (job.id, job.runs, signal.value, now))
+            conn.execute(procs_sql.FORGET_SIGNALS, (now - SIGNAL_MEMORY,))
+            request = conn.execute(procs_sql.INSERT_SIGNAL, (job.id, job.runs, signal.value, now))
             request_id = int(request.fetchone()[0])
             self._notify_local(conn, wake.CONTROL)
             return request_id
@@ -70,14 +71,14 @@ class SqliteProcs(SqliteBase):
 
     async def signal_status(self, request_id: int) -> SignalStatus:
         def read(conn: Conn) -> SignalStatus:
-            return status_from_row(conn.execute(sql.SIGNAL_STATUS, (request_id,)).fetchone())
+            return status_from_row(conn.execute(procs_sql.SIGNAL_STATUS, (request_id,)).fetchone())
 
         return await self._read(read)
 
     async def running_jobs(self) -> list[RunningJob]:
         def read(conn: Conn) -> list[RunningJob]:
-            jobs = conn.execute(sql.RUNNING_JOBS).fetchall()
-            return running_from_rows(jobs, conn.execute(sql.WORKER_SAMPLES).fetchall())
+            jobs = conn.execute(procs_sql.RUNNING_JOBS).fetchall()
+            return running_from_rows(jobs, conn.execute(procs_sql.WORKER_SAMPLES).fetchall())
 
         return await self._read(read)
 
@@ -87,10 +88,10 @@ class SqliteProcs(SqliteBase):
             horizon = now - read_config(conn).lease_timeout
             return figures_from_rows(
                 now,
-                conn.execute(sql.QUEUE_STATE_COUNTS).fetchall(),
-                conn.execute(sql.OLDEST_DUE, (now,)).fetchall(),
-                conn.execute(sql.LIVE_WORKER_COUNT, (horizon,)).fetchone()[0],
-                conn.execute(sql.COUNTERS).fetchall(),
+                conn.execute(procs_sql.QUEUE_STATE_COUNTS).fetchall(),
+                conn.execute(procs_sql.OLDEST_DUE, (now,)).fetchall(),
+                conn.execute(procs_sql.LIVE_WORKER_COUNT, (horizon,)).fetchone()[0],
+                conn.execute(procs_sql.COUNTERS).fetchall(),
             )
 
         return await self._read(read)

@@ -10,6 +10,7 @@ from queuectl_core import wake
 from queuectl_core.models import JobState, QueueInfo
 from queuectl_core.queues import build_queues, check_concurrency, check_queue_name
 from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store import sqlite_worker_sql as wsql
 from queuectl_core.store.sqlite_base import Conn, SqliteBase
 
 PAUSED = "SELECT name FROM queues WHERE paused ORDER BY name"
@@ -54,13 +55,13 @@ def pick_under_rules(
     room = {name: n for name, is_paused, n in rules if not is_paused and n > 0}
     if room:
         marks = ", ".join("?" * len(room))
-        for queue, running in conn.execute(sql.PROCESSING_IN.format(marks=marks), list(room)):
+        for queue, running in conn.execute(wsql.PROCESSING_IN.format(marks=marks), list(room)):
             room[queue] -= running
     candidates: list[tuple[int, int]] = []
     for name in queues or _waiting_queues(conn):
         take = 0 if name in paused else min(limit, room.get(name, limit))
         if take > 0:
-            candidates += conn.execute(sql.QUEUE_CANDIDATES, (name, now, take)).fetchall()
+            candidates += conn.execute(wsql.QUEUE_CANDIDATES, (name, now, take)).fetchall()
     candidates.sort(key=lambda row: (-row[0], row[1]))
     return [seq for _, seq in candidates[:limit]]
 
@@ -84,7 +85,7 @@ def _waiting_queues(conn: Conn) -> list[str]:
     """Queues with waiting jobs: one index probe per queue."""
     names: list[str] = []
     while True:
-        name = conn.execute(sql.NEXT_WAITING_QUEUE, (names[-1] if names else "",)).fetchone()[0]
+        name = conn.execute(wsql.NEXT_WAITING_QUEUE, (names[-1] if names else "",)).fetchone()[0]
         if name is None:
             return names
         names.append(name)

@@ -15,6 +15,7 @@ from queuectl_core.models import (
     WorkerInfo,
 )
 from queuectl_core.store import sqlite_sql as sql
+from queuectl_core.store import sqlite_worker_sql as wsql
 from queuectl_core.store.rows import job_from_row, worker_from_row
 from queuectl_core.store.sqlite_base import Conn, SqliteBase, read_config
 from queuectl_core.store.sqlite_queues import pick_under_rules
@@ -87,12 +88,12 @@ class SqliteWorkers(SqliteBase):
             names = [f":q{i}" for i in range(len(queues))]
             queue_filter = f"AND queue IN ({', '.join(names)})"
             params.update({f"q{i}": q for i, q in enumerate(queues)})
-        statement = sql.CLAIM.format(queue_filter=queue_filter)
+        statement = wsql.CLAIM.format(queue_filter=queue_filter)
 
         def claim(conn: Conn) -> list[Job]:
             now = self._clock()
             values = {**params, "now": now, "lease": now + lease}
-            rules = conn.execute(sql.QUEUE_RULES).fetchall()
+            rules = conn.execute(wsql.QUEUE_RULES).fetchall()
             if queues:
                 rules = [rule for rule in rules if rule[0] in queues]
             if rules:  # a queue is paused or limited: choose the rows under its rules first
@@ -101,7 +102,7 @@ class SqliteWorkers(SqliteBase):
                     return []
                 values.update({f"s{i}": seq for i, seq in enumerate(seqs)})
                 marks = ", ".join(f":s{i}" for i in range(len(seqs)))
-                rows = conn.execute(sql.CLAIM_PICKED.format(seqs=marks), values)
+                rows = conn.execute(wsql.CLAIM_PICKED.format(seqs=marks), values)
             else:
                 rows = conn.execute(statement, values)
             jobs = [job_from_row(r) for r in rows.fetchall()]
@@ -117,7 +118,7 @@ class SqliteWorkers(SqliteBase):
 
     async def save_output(self, items: Sequence[tuple[str, int, str, str]]) -> None:
         if items:
-            await self._tx(lambda conn: conn.executemany(sql.SAVE_LIVE_OUTPUT, items))
+            await self._tx(lambda conn: conn.executemany(wsql.SAVE_LIVE_OUTPUT, items))
 
     def _finish(self, conn: Conn, finishes: Sequence[Finish]) -> list[bool]:
         if not finishes:
@@ -137,15 +138,17 @@ class SqliteWorkers(SqliteBase):
                 "exit_code": outcome.exit_code,
                 "error": outcome.error,
             }
-            row = conn.execute(sql.OWNED_RUN, (item.job_id, item.worker_id, item.run))
+            row = conn.execute(wsql.OWNED_RUN, (item.job_id, item.worker_id, item.run))
             budget = row.fetchone()
             if budget is not None:
                 fate = decide(Budget(*budget), kind_of(outcome), config, now)
-                conn.execute(sql.FINISH_JOB, {**params, "state": fate.state, "run_at": fate.run_at})
-            conn.execute(sql.FINISH_ATTEMPT, params)
+                conn.execute(
+                    wsql.FINISH_JOB, {**params, "state": fate.state, "run_at": fate.run_at}
+                )
+            conn.execute(wsql.FINISH_ATTEMPT, params)
             if outcome.stdout or outcome.stderr:
                 conn.execute(
-                    sql.SAVE_OUTPUT, (item.job_id, item.run, outcome.stdout, outcome.stderr)
+                    wsql.SAVE_OUTPUT, (item.job_id, item.run, outcome.stdout, outcome.stderr)
                 )
             owned.append(budget is not None)
         return owned
@@ -160,12 +163,12 @@ class SqliteWorkers(SqliteBase):
         now = self._clock()
         values = ", ".join(["(?, ?, ?)"] * len(finishes))
         keys = [v for item in finishes for v in (item.job_id, item.worker_id, item.run)]
-        rows = conn.execute(sql.FINISH_OK.format(values=values), [*keys, now, now]).fetchall()
-        conn.execute(sql.FINISH_OK_ATTEMPTS.format(values=values), [*keys, now])
+        rows = conn.execute(wsql.FINISH_OK.format(values=values), [*keys, now, now]).fetchall()
+        conn.execute(wsql.FINISH_OK_ATTEMPTS.format(values=values), [*keys, now])
         for item in finishes:
             if item.outcome.stdout or item.outcome.stderr:
                 out = item.outcome
-                conn.execute(sql.SAVE_OUTPUT, (item.job_id, item.run, out.stdout, out.stderr))
+                conn.execute(wsql.SAVE_OUTPUT, (item.job_id, item.run, out.stdout, out.stderr))
         done = {row[0] for row in rows}
         return [item.job_id in done for item in finishes]
 
@@ -207,18 +210,18 @@ class SqliteWorkers(SqliteBase):
             config = read_config(conn)
             now = self._clock()
             lost = lost_error(config.lease_timeout)
-            found = [(*row, lost) for row in conn.execute(sql.EXPIRED, (now,))]
+            found = [(*row, lost) for row in conn.execute(wsql.EXPIRED, (now,))]
             for worker_id in dead_workers:
                 gone = gone_error(worker_id)
-                found += [(*row, gone) for row in conn.execute(sql.OWNED_BY, (worker_id,))]
+                found += [(*row, gone) for row in conn.execute(wsql.OWNED_BY, (worker_id,))]
                 conn.execute(sql.DELETE_WORKER, (worker_id,))
             recovered = []
             for job_id, run, attempts, retries, error in found:
                 fate = decide(Budget(attempts, retries), OutcomeKind.LEASE_LOST, config, now)
                 conn.execute(
-                    sql.RECOVER_JOB, (fate.state, fate.run_at, now, now, error, job_id, run)
+                    wsql.RECOVER_JOB, (fate.state, fate.run_at, now, now, error, job_id, run)
                 )
-                conn.execute(sql.CLOSE_ATTEMPT, (now, error, job_id, run))
+                conn.execute(wsql.CLOSE_ATTEMPT, (now, error, job_id, run))
                 recovered.append(job_id)
             # Rows of workers that vanished long ago only clutter the workers pane.
             conn.execute(sql.DROP_SILENT_WORKERS, (now - 10 * config.lease_timeout,))
@@ -233,7 +236,7 @@ class SqliteWorkers(SqliteBase):
         params: list[Any] = list(queues or ())
 
         def read(conn: Conn) -> float | None:
-            if conn.execute(sql.QUEUE_RULES).fetchone():
+            if conn.execute(wsql.QUEUE_RULES).fetchone():
                 query, values = sql.NEXT_DUE_LATER + in_queues, [self._clock(), *params]
             else:
                 query, values = sql.NEXT_DUE + in_queues, params

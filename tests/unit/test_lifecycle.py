@@ -31,6 +31,7 @@ from queuectl_core.store import (
     postgres_worker_sql,
     sqlite_schema,
     sqlite_sql,
+    sqlite_worker_sql,
 )
 
 NOW = 1_000.0
@@ -128,7 +129,7 @@ def test_the_stores_statements_take_their_state_sets_from_the_policy() -> None:
     index = "WHERE state IN ('pending', 'failed')"
     assert index in "".join(sqlite_schema.MIGRATIONS)
     assert index in "".join(postgres_schema.MIGRATIONS)
-    for sql, claims in ((sqlite_sql, sqlite_sql), (postgres_sql, postgres_worker_sql)):
+    for sql, claims in ((sqlite_sql, sqlite_worker_sql), (postgres_sql, postgres_worker_sql)):
         assert sql.CLAIMABLE == "('pending', 'failed')"
         assert f"state IN {sql.CLAIMABLE}" in claims.CLAIM
         assert f"state IN {sql.CLAIMABLE}" in sql.NEXT_DUE
