@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import subprocess
 import time
 
@@ -25,25 +26,37 @@ async def fill(url: str, count: int, command: str) -> None:
         await store.close()
 
 
-async def _drain(url: str, slots: int) -> tuple[float, int]:
+async def _drain(url: str, slots: int) -> tuple[float, float, int]:
     store = await open_store(url)
     try:
         pool = WorkerPool(store, slots=slots, drain=True)
-        start = time.perf_counter()
+        cpu, start = process_cpu(), time.perf_counter()
         await pool.run()
-        elapsed = time.perf_counter() - start
-        return elapsed, pool.jobs_done
+        elapsed, used = time.perf_counter() - start, process_cpu() - cpu
+        return elapsed, used, pool.jobs_done
     finally:
         await store.close()
 
 
-def drain_in_process(url: str, count: int, command: str, slots: int) -> float:
-    """Seconds for an in-process pool of ``slots`` to run ``count`` jobs of ``command``."""
+def process_cpu() -> float:
+    """CPU seconds of this process, every thread (aiosqlite's too), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def drain_measured(url: str, count: int, command: str, slots: int) -> tuple[float, float]:
+    """(seconds, worker CPU seconds) for an in-process pool of ``slots`` to run ``count`` jobs
+    of ``command``; the commands' own CPU is not counted."""
     asyncio.run(fill(url, count, command))
-    elapsed, done = asyncio.run(_drain(url, slots))
+    elapsed, used, done = asyncio.run(_drain(url, slots))
     if done != count:
         raise RuntimeError(f"pool ran {done} jobs, expected {count}")
-    return elapsed
+    return elapsed, used
+
+
+def drain_in_process(url: str, count: int, command: str, slots: int) -> float:
+    """Seconds for an in-process pool of ``slots`` to run ``count`` jobs of ``command``."""
+    return drain_measured(url, count, command, slots)[0]
 
 
 def drain_cli(url: str, count: int, command: str, slots: int) -> float:

@@ -83,19 +83,20 @@ def w0(ctx: Context) -> None:
 
 def w1(ctx: Context, store: str) -> None:
     """Each repetition spawns the W0 ceiling (pidfd, c=4) right before the pool run and takes
-    the ratio of the pair, so a burst of load from elsewhere hits both sides of a ratio."""
+    the ratio of the pair, so a burst of load from elsewhere hits both sides of a ratio. The
+    in-process runs also give the CPU per job of each side (``getrusage`` of this process: the
+    pool with its store thread, against asyncio's subprocess machinery)."""
     n, target = ctx.sizes.w1_jobs, W1_TARGET[store]
-
-    def run(drain: Callable[[str, int, str, int], float]) -> tuple[list[float], list[float]]:
-        rates, ratios = [], []
-        for _ in range(ctx.reps):
-            ceiling = spawn.spawn_rate(n, SLOTS_W1, pidfd=True)
-            with fresh_store(store, ctx.workdir) as url:
-                rates.append(n / drain(url, n, "true", SLOTS_W1))
-            ratios.append(rates[-1] / ceiling)
-        return rates, ratios
-
-    rates, ratios = run(throughput.drain_in_process)
+    rates, ratios, ours_us, raw_us = [], [], [], []
+    for _ in range(ctx.reps):
+        cpu = throughput.process_cpu()
+        ceiling = spawn.spawn_rate(n, SLOTS_W1, pidfd=True)
+        raw_us.append((throughput.process_cpu() - cpu) / n * 1e6)
+        with fresh_store(store, ctx.workdir) as url:
+            elapsed, used = throughput.drain_measured(url, n, "true", SLOTS_W1)
+        rates.append(n / elapsed)
+        ratios.append(rates[-1] / ceiling)
+        ours_us.append(used / n * 1e6)
     ctx.row("W1", f"{n} `true` jobs, 4 slots, in-process WorkerPool", store, "jobs/s", rates)
     ctx.row(
         "W1",
@@ -106,7 +107,14 @@ def w1(ctx: Context, store: str) -> None:
         f">= {target:.2f}",
         check(median(ratios), at_least=target),
     )
-    cli_rates, cli_ratios = run(throughput.drain_cli)
+    ctx.row("W1", "worker CPU per job, in-process pool", store, "us/job", ours_us)
+    ctx.row("W1", "spawner CPU per job, raw asyncio (pidfd, c=4)", store, "us/job", raw_us)
+    cli_rates, cli_ratios = [], []
+    for _ in range(ctx.reps):
+        ceiling = spawn.spawn_rate(n, SLOTS_W1, pidfd=True)
+        with fresh_store(store, ctx.workdir) as url:
+            cli_rates.append(n / throughput.drain_cli(url, n, "true", SLOTS_W1))
+        cli_ratios.append(cli_rates[-1] / ceiling)
     ctx.row(
         "W1",
         f"{n} `true` jobs via `queuectl worker start --count 4 --drain`",
