@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
@@ -153,7 +154,14 @@ class QueueApp(App[None]):
                     )
                 screen = self._live_screen()
                 if screen is not None:
-                    await screen.reload(changed)
+                    try:
+                        await screen.reload(changed)
+                    except NoMatches:
+                        # The screen was popped, or the app is shutting down, while ``reload``
+                        # awaited the store: its widgets are gone, there is nothing to draw. A
+                        # widget missing from a screen still alive is a real bug: it raises.
+                        if screen.alive:
+                            raise
             except QueueError as exc:
                 self._token = None
                 self.notify(str(exc), title="store", severity="error", markup=False)
@@ -162,7 +170,7 @@ class QueueApp(App[None]):
         for screen in reversed(self.screen_stack):
             if isinstance(screen, LiveScreen):
                 # A screen still composing has no widgets to fill; it asks for a refresh on mount.
-                return screen if screen.is_mounted else None
+                return screen if screen.is_mounted and screen.alive else None
         return None
 
     # --- the gate: the only write path and the only read-only check -------------------------

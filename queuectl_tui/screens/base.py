@@ -32,6 +32,15 @@ class LiveScreen(Screen[None]):
     def console(self) -> Console:
         return cast(Console, self.app)
 
+    @property
+    def alive(self) -> bool:
+        """On the app and running: False once popped, or while the app shuts down.
+
+        A removed screen's message loop stops first; then Textual removes its widgets, and only
+        then cancels its workers. A reload or worker that awaited the store must not draw once
+        this is False: its ``query_one`` would find nothing (``NoMatches``)."""
+        return self.is_attached and self.is_running
+
     #: Actions whose availability depends on the data; the footer is redrawn only when it moves.
     DYNAMIC_ACTIONS: tuple[str, ...] = ()
     _availability: tuple[bool | None, ...] | None = None

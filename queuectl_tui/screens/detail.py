@@ -114,6 +114,8 @@ class DetailScreen(LiveScreen):
         self._output = (
             None if wanted is None else await self.console.reads.output(self.job_id, wanted)
         )
+        if not self.alive:
+            return  # popped while reading: this worker outlives the widgets (``LiveScreen.alive``)
         self._show_output()
 
     # --- rendering ---------------------------------------------------------------------------
