@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# W1: 6 rows of its own (two of them CPU per job), plus 3 paired with huey (1 saying why not, without the bench extra)
+# W1: 6 rows of its own (two are CPU per job), plus 3 paired with huey (1 without the bench extra)
 HUEY_ROWS = 3 if importlib.util.find_spec("huey") else 1
 EXPECTED_ROWS = {"W0": 8, "W1": 6 + HUEY_ROWS, "W2": 2, "W3": 4, "W4": 3, "W5": 5, "C1": 3}
 
