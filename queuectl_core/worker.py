@@ -157,17 +157,12 @@ class WorkerPool:
             await self._shutdown(info)
 
     async def _set_up(self) -> WorkerInfo:
-        """Read the config, register and listen while the reaper starts; no job starts before
-        it exists."""
-        starting = Reaper.start_soon(self.worker_id) if self._reap else None
-        try:
-            self.config = await self.store.get_config()
-            info = self._info()
-            await self.store.register_worker(info)
-            await self.store.listen(self.worker_id, self._on_wake)
-        finally:
-            if starting is not None:
-                self._reaper = await starting
+        """Start the reaper (before any job), read the config, register and listen."""
+        self._reaper = Reaper(self.worker_id) if self._reap else None
+        self.config = await self.store.get_config()
+        info = self._info()
+        await self.store.register_worker(info)
+        await self.store.listen(self.worker_id, self._on_wake)
         self._env = Environment(None if self._reaper is None else self._reaper.tag)
         return info
 
