@@ -69,8 +69,5 @@ def parse_queues(text: str | None) -> list[str] | None:
     """``a,b,,a`` -> ``['a', 'b']``; empty -> None (all queues); bad names -> InvalidInput."""
     if not text:
         return None
-    names = [q.strip() for q in text.split(",") if q.strip()]
-    for name in names:
-        if not QUEUE_RE.fullmatch(name):
-            raise InvalidInput(f"queue must match [A-Za-z0-9_.-]{{1,64}}, got {name!r}")
+    names = [check_queue_name(q.strip()) for q in text.split(",") if q.strip()]
     return list(dict.fromkeys(names)) or None

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import select
 import subprocess
 import sys
-import threading
 
 from queuectl_core import reaper
 
@@ -28,25 +26,6 @@ class Reaper:
             start_new_session=True,
         )
 
-    @classmethod
-    def start_soon(cls, worker_id: str) -> asyncio.Future[Reaper]:
-        """Start one on a thread: ``Popen`` releases the GIL while the reaper's interpreter
-        execs (~8 ms here), so the event loop goes on meanwhile. (A plain thread: the loop's
-        default executor would import ``concurrent.futures.thread`` for this one call.)"""
-        loop = asyncio.get_running_loop()
-        started: asyncio.Future[Reaper] = loop.create_future()
-
-        def start() -> None:
-            try:
-                reaper = cls(worker_id)
-            except BaseException as exc:  # reported to the awaiting task, not lost in the thread
-                loop.call_soon_threadsafe(_settle_future, started, None, exc)
-            else:
-                loop.call_soon_threadsafe(_settle_future, started, reaper, None)
-
-        threading.Thread(target=start, name="queuectl-reaper-start", daemon=True).start()
-        return started
-
     def close(self) -> None:
         """EOF to the reaper, then wait (5 s at most) for its last scan to finish."""
         if self._process.stdin is not None:
@@ -64,15 +43,3 @@ class Reaper:
                 os.close(pidfd)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=left)
-
-
-def _settle_future(
-    future: asyncio.Future[Reaper], value: Reaper | None, error: BaseException | None
-) -> None:
-    # A cancelled start (the worker stopping during set-up) leaves the reaper to exit with it.
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    elif value is not None:
-        future.set_result(value)

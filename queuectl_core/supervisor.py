@@ -85,11 +85,6 @@ def _apply(entries: dict[int, tuple[str, int]], data: bytes) -> None:
             entries[int(fields[0])] = (os.fsdecode(fields[1]), int(fields[2]))
 
 
-def _pause(worker: int) -> None:
-    """READ_PAUSE, or less if the worker's pidfd says it exited."""
-    select.select([worker], [], [], READ_PAUSE)
-
-
 def _returncode(status: os.waitid_result) -> int:
     return status.si_status if status.si_code == os.CLD_EXITED else -status.si_status
 
@@ -163,7 +158,7 @@ class Supervisor:
                     _, raw = os.waitpid(self.worker_pid, 0)
                     status = os.waitstatus_to_exitcode(raw)
                 if status is None:
-                    _pause(worker)
+                    select.select([worker], [], [], READ_PAUSE)
         finally:
             os.close(worker)
         _apply(self.entries, _drain(journal))
