@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from queuectl_core.config import Config
-from queuectl_core.models import Finish, JobState, Outcome
+from queuectl_core.models import Finish, JobState, Outcome, record
 
 
 class OutcomeKind(enum.StrEnum):
@@ -38,7 +38,7 @@ def spends_attempt(kind: OutcomeKind) -> bool:
     return kind is not OutcomeKind.INTERRUPTED
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ended:
     """An attempt that ended, queued for the worker's single record point."""
 

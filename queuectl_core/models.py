@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
+
+T = TypeVar("T")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: type[T]) -> type[T]:
+    """A frozen dataclass to the type checker, a plain slotted one at run time.
+
+    ``frozen=True`` makes ``__init__`` set every field through ``object.__setattr__``: a ``Job``
+    took 5.8 us to build instead of 0.6, paid for every row a store reads and every job a bulk
+    enqueue returns (~0.3 s of 50,000). Assigning to a field is still a mypy error, and a value
+    hashes by its fields as a frozen one does.
+    """
+    return dataclass(slots=True, unsafe_hash=True)(cls)
 
 
 class JobState(enum.StrEnum):
@@ -39,7 +53,7 @@ class JobSort(enum.StrEnum):
 STATE_ALIASES = {"running": "processing"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JobSpec:
     """A validated request to enqueue one job (all defaults already resolved except config ones)."""
 
@@ -63,7 +77,7 @@ class JobSpec:
     schedule: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Job:
     """One job as stored. Times are epoch seconds (floats)."""
 
@@ -101,7 +115,7 @@ class Job:
         return 1 + self.max_retries
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Added:
     """What enqueueing one spec gave: a new job, or the unfinished job holding its unique key."""
 
@@ -110,7 +124,7 @@ class Added:
     created: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dependency:
     """One job another waits for, as it stands now (``state`` None: purged since)."""
 
@@ -118,7 +132,7 @@ class Dependency:
     state: JobState | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attempt:
     """One started run of a job (output is fetched separately; it can be large)."""
 
@@ -131,7 +145,7 @@ class Attempt:
     error: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Output:
     """Captured, bounded output of one attempt."""
 
@@ -142,7 +156,7 @@ class Output:
     finished: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkerInfo:
     """A registered worker process."""
 
@@ -157,7 +171,7 @@ class WorkerInfo:
     stop_requested: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class QueueInfo:
     """A queue as operators see it: its settings and its jobs by state (DESIGN §8).
 
@@ -173,7 +187,7 @@ class QueueInfo:
     completed_last_minute: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """What one attempt ended with, as the executor reports it."""
 
@@ -187,7 +201,7 @@ class Outcome:
         return self.exit_code == 0 and self.error is None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finish:
     """A finished attempt, ready to be recorded (fenced on worker and attempt)."""
 
@@ -200,7 +214,7 @@ class Finish:
     duration: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Heartbeat:
     """What a heartbeat learns: jobs this worker no longer owns, and whether to stop."""
 
@@ -208,7 +222,7 @@ class Heartbeat:
     stop_requested: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Metrics:
     """Aggregates for ``queuectl metrics``."""
 
