@@ -26,11 +26,15 @@ class Reaper:
             start_new_session=True,
         )
 
-    def close(self) -> None:
-        """EOF to the reaper, then wait (5 s at most) for its last scan to finish."""
+    def release(self) -> None:
+        """EOF to the reaper: it starts its last scan (the worker has nothing left running)."""
         if self._process.stdin is not None:
             with contextlib.suppress(OSError):
                 self._process.stdin.close()
+
+    def close(self) -> None:
+        """``release``, then wait (5 s at most) for the last scan to finish."""
+        self.release()
         # A pidfd wakes us the moment it exits; ``Popen.wait(timeout)`` polls with sleeps of
         # up to 50 ms, which every ``worker start --drain`` paid on its way out.
         left = 5.0

@@ -167,6 +167,8 @@ class WorkerPool:
         return info
 
     async def _shutdown(self, info: WorkerInfo) -> None:
+        if self._reaper is not None:
+            self._reaper.release()  # its last /proc scan overlaps the store's goodbyes
         with contextlib.suppress(QueueError):
             await self.store.unlisten()
             await self.store.deregister_worker(info.id)
@@ -320,11 +322,15 @@ class WorkerPool:
     def _commit_soon(self) -> None:
         """Wake the dispatcher now when a claim or a full batch is due, else within the linger.
 
-        Buffered jobs refill slots without the dispatcher (``_fill``), so while more than a
-        round of them is left a result can wait for company; it stays a zombie until committed,
-        so a crash in between loses nothing (the supervisor reads its exit status).
+        Buffered jobs refill slots without the dispatcher (``_fill``), so while the buffer outlasts
+        the linger a result can wait for company; it stays a zombie until committed, so a crash
+        in between loses nothing (the supervisor reads its exit status).
         """
-        if len(self._ended) >= self.slots or len(self._ready) <= self.slots or self._stopping:
+        # The buffer is low when it holds no more than a round of jobs (a claim sent then is
+        # back before the slots have taken them) and no more than the slots finish within the
+        # linger (below one for jobs longer than the linger: then any buffered job will do).
+        low = min(self.slots, self.slots * RECORD_LINGER / self._typical)
+        if len(self._ended) >= self.slots or len(self._ready) <= low or self._stopping:
             self._wake.set()
         elif self._linger is None:
             self._linger = asyncio.get_running_loop().call_later(RECORD_LINGER, self._wake.set)
