@@ -65,6 +65,7 @@ class QueueApp(App[None]):
         self.default_slots = workers or 2
         self._store: Store | None = None
         self._token: int | None = None
+        self.forced = False
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self.ready = asyncio.Event()
@@ -154,6 +155,7 @@ class QueueApp(App[None]):
                     )
                 screen = self._live_screen()
                 if screen is not None:
+                    self.forced = force
                     try:
                         await screen.reload(changed)
                     except NoMatches:
@@ -162,6 +164,8 @@ class QueueApp(App[None]):
                         # widget missing from a screen still alive is a real bug: it raises.
                         if screen.alive:
                             raise
+                    finally:
+                        self.forced = False
             except QueueError as exc:
                 self._token = None
                 self.notify(str(exc), title="store", severity="error", markup=False)

@@ -82,6 +82,9 @@ class Console(Protocol):
     clock: Callable[[], float]
     readonly: bool
     ready: asyncio.Event
+    #: True while a refresh that was asked for (after the console's own write, or at open)
+    #: reloads the screen: a throttled listing reads anyway.
+    forced: bool
 
     @property
     def reads(self) -> Reads: ...

@@ -67,7 +67,8 @@ class FailuresScreen(LiveScreen):
         # Grouping is CPU work on the event loop (~30 µs a failed job): on a busy store with
         # thousands of failures, regroup at most every 10x its cost (and every 2 s at most).
         self._stale = self._stale or changed
-        if self._shown is None or (self._stale and time.monotonic() >= self._next_load):
+        due = self.console.forced or time.monotonic() >= self._next_load  # forced: our own write
+        if self._shown is None or (self._stale and due):
             self._stale = False
             started = time.monotonic()
             self.groups = group_failures(await self.console.reads.failure_rows())
@@ -125,7 +126,6 @@ class FailuresScreen(LiveScreen):
         if (group := self.selected) is not None:
             where = JobFilter(ids=group.jobs)
             label = f"failure group {group.fingerprint}"
-            self._next_load = 0.0  # regroup as soon as our own write lands
             self.post_message(rq.BulkRequested(action, where, label))
 
     def action_retry(self) -> None:

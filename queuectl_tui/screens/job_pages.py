@@ -42,8 +42,10 @@ class JobPages(JobControls):
         self._next_refresh = 0.0
 
     async def reload(self, changed: bool, *, asked: bool = False) -> None:
-        """``asked``: the operator moved, searched or sorted (never throttled)."""
+        """``asked``: the operator moved, searched or sorted (never throttled, nor is a forced
+        refresh: the one after the console's own write)."""
         reads, now = self.console.reads, self.console.clock()
+        asked = asked or self.console.forced
         quiet = not asked and time.monotonic() < self._next_refresh
         if (not changed or quiet) and self.table.row_count:
             self.table.tick(now)

@@ -66,7 +66,8 @@ class QueuesScreen(LiveScreen):
 
     async def reload(self, changed: bool) -> None:
         now = time.monotonic()
-        if self._shown is None or (changed and now >= self._next_load):
+        # A refresh asked for (after our own pause or limit) reads past the throttle.
+        if self._shown is None or self.console.forced or (changed and now >= self._next_load):
             self.queues = await self.console.reads.list_queues()
             # The listing scans every job (~0.7 s at a million on SQLite): on a big, busy store
             # read it at most every ten times as long as it takes, not on every change.

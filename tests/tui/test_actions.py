@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from textual.widgets import Button, Input, Static
@@ -52,6 +53,22 @@ async def test_retry_moves_a_dead_job_out_of_the_dlq(app: QueueApp, store: Store
         await press(pilot, "r")
         job = await store.get_job("sync-001")
         assert job is not None and job.state == JobState.PENDING and job.attempts == 0
+        assert ids(app) == ["sync-002"]
+
+
+async def test_own_write_shows_although_a_slow_page_is_throttled(
+    app: QueueApp, store: Store
+) -> None:
+    """A page that took long to read is re-read at most every 10x its cost; the refresh after
+    the console's own write is not held back (CI caught it on a slow run)."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await press(pilot, "6")
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen._next_refresh = time.monotonic() + 3600  # as after a page that took minutes
+        select(app, "sync-001")
+        await press(pilot, "r")
         assert ids(app) == ["sync-002"]
 
 

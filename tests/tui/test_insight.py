@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 
 import pytest
 from textual.widgets import DataTable, Input, Static
@@ -86,6 +87,19 @@ async def test_retry_group_from_the_failures_view_asks_with_the_count(
         assert await state(store, "feed-001") == JobState.FAILED  # the other group
         screen = app.screen
         assert isinstance(screen, FailuresScreen)
+        assert [g.jobs for g in screen.groups] == [("feed-001",)]
+
+
+async def test_regroups_after_own_write_although_throttled(app: QueueApp, store: Store) -> None:
+    """Grouping is redone at most every 10x its cost; the console's own write still shows."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "F")
+        screen = app.screen
+        assert isinstance(screen, FailuresScreen)
+        screen._next_load = time.monotonic() + 3600  # as after a grouping that took minutes
+        await press(pilot, "r", "y")
+        assert await state(store, "sync-001") == JobState.PENDING
         assert [g.jobs for g in screen.groups] == [("feed-001",)]
 
 
