@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -13,6 +14,12 @@ from queuectl_tui.app import QueueApp
 from queuectl_tui.demo import Clock, seed
 
 NOW = 1_750_000_000.0  # 2025-06-15T15:06:40Z
+
+
+def as_if_last_read_was_slow(screen: object, deadline: str) -> None:
+    """Hold ``screen``'s slow-read throttle (its ``deadline`` attribute) an hour ahead, as after
+    a read that took minutes: only a refresh asked for may read past it."""
+    setattr(screen, deadline, time.monotonic() + 3600)
 
 
 def fixed_clock() -> float:

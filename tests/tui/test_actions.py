@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from textual.widgets import Button, Input, Static
@@ -17,7 +16,7 @@ from queuectl_tui.screens.main import MainScreen
 from queuectl_tui.screens.purge import PurgeScreen
 from queuectl_tui.widgets.job_table import JobTable
 
-from .support import NOW, press, settle
+from .support import NOW, as_if_last_read_was_slow, press, settle
 
 
 def table(app: QueueApp) -> JobTable:
@@ -66,7 +65,7 @@ async def test_own_write_shows_although_a_slow_page_is_throttled(
         await press(pilot, "6")
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        screen._next_refresh = time.monotonic() + 3600  # as after a page that took minutes
+        as_if_last_read_was_slow(screen, "_next_refresh")
         select(app, "sync-001")
         await press(pilot, "r")
         assert ids(app) == ["sync-002"]

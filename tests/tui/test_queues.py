@@ -4,7 +4,6 @@ the request gate; at 80x24 and with odd stored values."""
 from __future__ import annotations
 
 import sqlite3
-import time
 
 from textual.widgets import DataTable, Input, Static
 
@@ -14,7 +13,7 @@ from queuectl_tui.factory import make_app
 from queuectl_tui.screens.help import help_table
 from queuectl_tui.screens.queues import LimitPrompt, QueuesScreen
 
-from .support import fixed_clock, press, settle
+from .support import as_if_last_read_was_slow, fixed_clock, press, settle
 
 
 def _rows(app: QueueApp) -> list[list[str]]:
@@ -64,7 +63,7 @@ async def test_own_writes_show_although_a_slow_listing_is_throttled(
         await press(pilot, "Q")
         screen = app.screen
         assert isinstance(screen, QueuesScreen)
-        screen._next_load = time.monotonic() + 3600  # as after a listing that took minutes
+        as_if_last_read_was_slow(screen, "_next_load")
         _select(app, "etl")
         await press(pilot, "p")
         assert await store.paused_queues() == ["etl"]
